@@ -1,0 +1,43 @@
+// The base of every memory-mapped peripheral: one TLM target socket in front of a register
+// bank, an access latency from the variant file, the device context for events.
+#pragma once
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "models/base/device_context.h"
+#include "models/base/register_bank.h"
+
+namespace svp {
+
+class Peripheral : public sc_core::sc_module {
+public:
+    tlm_utils::simple_target_socket<Peripheral> socket;
+
+    Peripheral(sc_core::sc_module_name name, DeviceContext& device, sc_core::sc_time access_latency)
+        : sc_module(name), socket("socket"), device_(device), regs_(this->name()),
+          latency_(access_latency) {
+        socket.register_b_transport(this, &Peripheral::b_transport);
+        socket.register_transport_dbg(this, &Peripheral::transport_dbg);
+    }
+
+    RegisterBank& registers() { return regs_; }
+
+protected:
+    DeviceContext& device_;
+    RegisterBank regs_;
+    sc_core::sc_time latency_;
+
+private:
+    void b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
+        regs_.access(tx);
+        delay += latency_;
+    }
+    unsigned transport_dbg(tlm::tlm_generic_payload& tx) {
+        regs_.access(tx, /*debug=*/true);
+        return tx.is_response_ok() ? tx.get_data_length() : 0;
+    }
+};
+
+}  // namespace svp

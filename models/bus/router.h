@@ -1,0 +1,68 @@
+// The interconnect: decodes each transaction's address against a map that comes from the
+// variant file (rule 4), forwards it to the target with the address made region-relative,
+// charges the hop latency, and passes DMI and debug transport through with the same
+// translation. Overlapping regions are refused when the map is built.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+
+#include "models/base/device_context.h"
+
+namespace svp {
+
+struct BusRegion {
+    std::string name;
+    std::uint64_t base = 0;
+    std::uint64_t size = 0;
+    unsigned target = 0;                   // index into the router's initiator socket
+    std::uint64_t target_offset = 0;       // added after subtracting base (aliases of one memory)
+    std::vector<std::uint16_t> visible_to;  // initiator ids; empty = every initiator
+    bool dmi_allowed = true;
+    std::uint64_t end() const { return base + size; }  // one past the last byte
+};
+
+class Router : public sc_core::sc_module {
+public:
+    tlm_utils::multi_passthrough_target_socket<Router> from_initiators;
+    tlm_utils::multi_passthrough_initiator_socket<Router> to_targets;
+
+    Router(sc_core::sc_module_name name, DeviceContext& device, sc_core::sc_time hop_latency);
+
+    // Binds `target` to a new port; returns the port index to use in map().
+    unsigned attach(tlm::tlm_target_socket<>& target);
+    // Adds a region. Throws std::invalid_argument naming both regions on an overlap among
+    // regions visible to a common initiator.
+    void map(BusRegion region);
+
+    // Decides whether an initiator may perform this access in this region; a refusal has
+    // already set the response status (the firewall installs this).
+    using AccessCheck = std::function<bool(const BusRegion&, tlm::tlm_generic_payload&)>;
+    void set_access_check(AccessCheck check) { access_check_ = std::move(check); }
+
+    const std::vector<BusRegion>& regions() const { return regions_; }
+    // The region an initiator sees at `address`, or nullptr.
+    const BusRegion* decode(std::uint64_t address, std::uint16_t initiator) const;
+
+private:
+    void b_transport(int port, tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
+    bool get_direct_mem_ptr(int port, tlm::tlm_generic_payload& tx, tlm::tlm_dmi& dmi);
+    unsigned transport_dbg(int port, tlm::tlm_generic_payload& tx);
+    void invalidate_direct_mem_ptr(int target, sc_dt::uint64 start, sc_dt::uint64 end);
+    const BusRegion* route(tlm::tlm_generic_payload& tx) const;
+
+    DeviceContext& device_;
+    sc_core::sc_time hop_latency_;
+    std::vector<BusRegion> regions_;  // sorted by base
+    unsigned next_port_ = 0;
+    AccessCheck access_check_;
+};
+
+}  // namespace svp
