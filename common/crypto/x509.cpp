@@ -116,7 +116,9 @@ Certificate issue_certificate(const CertificateRequest& request, const EcPublicK
     X509_NAME* subject = X509_get_subject_name(cert.get());
     auto add = [&](const char* field, const std::string& value) {
         if (!value.empty() &&
-            X509_NAME_add_entry_by_txt(subject, field, MBSTRING_UTF8,
+            // V_ASN1_UTF8STRING (not MBSTRING_UTF8) skips the 64-character ub-common-name check:
+            // a device id is 128 hex characters, as on Azure Sphere.
+            X509_NAME_add_entry_by_txt(subject, field, V_ASN1_UTF8STRING,
                                        reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1, 0) != 1)
             throw_openssl(std::string("certificate subject ") + field);
     };
