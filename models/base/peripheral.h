@@ -25,15 +25,21 @@ public:
     RegisterBank& registers() { return regs_; }
 
 protected:
+    // A register callback adds time the current access takes beyond the fixed latency
+    // (a UART character leaving the shift register, a crypto engine finishing).
+    void charge_access(sc_core::sc_time t) { extra_delay_ += t; }
+
     DeviceContext& device_;
     RegisterBank regs_;
     sc_core::sc_time latency_;
 
 private:
     void b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
+        extra_delay_ = sc_core::SC_ZERO_TIME;
         regs_.access(tx);
-        delay += latency_;
+        delay += latency_ + extra_delay_;
     }
+    sc_core::sc_time extra_delay_;
     unsigned transport_dbg(tlm::tlm_generic_payload& tx) {
         regs_.access(tx, /*debug=*/true);
         return tx.is_response_ok() ? tx.get_data_length() : 0;

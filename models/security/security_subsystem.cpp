@@ -1,0 +1,339 @@
+#include "models/security/security_subsystem.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "common/crypto/deterministic_random.h"
+#include "common/protocol/attestation.h"
+#include "common/util/log.h"
+#include "models/periph/mailbox.h"
+#include "models/security/sec_protocol.h"
+
+namespace svp {
+namespace {
+
+constexpr std::size_t kFlashChunk = 4096;  // the boot ROM streams images through the SHA engine
+
+std::string hex(const crypto::Digest& d) { return to_hex(ByteView(d)); }
+
+}  // namespace
+
+namespace secproto {
+std::string_view command_name(std::uint32_t id) {
+    switch (id) {
+    case read_rng: return "read-rng";
+    case get_security_state: return "get-security-state";
+    case process_attestation: return "process-attestation";
+    case sign_with_device_key: return "sign-with-device-key";
+    case get_device_id: return "get-device-id";
+    case verify_image: return "verify-image";
+    default: return "unknown";
+    }
+}
+std::string_view status_name(std::uint32_t s) {
+    switch (s) {
+    case ok: return "ok";
+    case bad_request: return "bad-request";
+    case unknown_command: return "unknown-command";
+    case not_ready: return "not-ready";
+    case refused: return "refused";
+    case busy: return "busy";
+    default: return "unknown";
+    }
+}
+}  // namespace secproto
+
+SecuritySubsystem::SecuritySubsystem(sc_core::sc_module_name name, DeviceContext& device, SecurityConfig config,
+                                     BusInitiator who, IrqLine* mailbox_irq)
+    : sc_module(name), device_(device), config_(std::move(config)), clock_(config_.clock_hz), bus_("bus", who),
+      mailbox_irq_(mailbox_irq) {
+    SC_HAS_PROCESS(SecuritySubsystem);
+    SC_THREAD(boot_rom);
+    SC_THREAD(command_server);
+}
+
+std::optional<crypto::RawPublicKey> SecuritySubsystem::device_public_key() const {
+    if (!identity_key_) return std::nullopt;
+    return identity_key_->public_key().raw();
+}
+
+void SecuritySubsystem::charge(std::uint64_t cycles) { pending_ += clock_.cycles(cycles); }
+
+void SecuritySubsystem::sync() {
+    if (pending_ > sc_core::SC_ZERO_TIME) {
+        wait(pending_);
+        pending_ = sc_core::SC_ZERO_TIME;
+    }
+}
+
+bool SecuritySubsystem::read_flash(std::uint64_t address, std::size_t length, Bytes& out) {
+    out.resize(length);
+    for (std::size_t done = 0; done < length; done += kFlashChunk) {
+        const std::size_t n = std::min(kFlashChunk, length - done);
+        if (bus_.read(address + done, out.data() + done, n, pending_) != tlm::TLM_OK_RESPONSE) return false;
+        charge(((n + 63) / 64) * config_.costs.sha256_cycles_per_block);  // hashed as it streams in
+        sync();
+    }
+    return true;
+}
+
+std::optional<std::pair<FlashSlot, image::ParsedImage>> SecuritySubsystem::boot_stage(const BootStage& stage,
+                                                                                       Bytes& storage) {
+    for (const auto& slot : stage.slots) {
+        auto reject = [&](const std::string& reason, const std::string& detail) {
+            device_.emit(ev::sec_boot_image_rejected,
+                         {{"stage", stage.name}, {"slot", slot.name}, {"reason", reason}, {"detail", detail}});
+        };
+        Bytes header;
+        if (!read_flash(slot.address, image::kHeaderSize, header)) {
+            reject("bus-error", "reading the image header failed");
+            continue;
+        }
+        std::size_t total = 0;
+        try {
+            auto h = image::parse_header(header);
+            total = image::kHeaderSize + h.payload_size + h.protected_size + image::kSignatureBlockSize;
+        } catch (const image::ImageFormatError& e) {
+            // An erased slot reads as 0xFF: say "empty" rather than "bad magic".
+            bool erased = std::all_of(header.begin(), header.end(), [](std::uint8_t b) { return b == 0xFF; });
+            reject(erased ? "empty-slot" : std::string(image::to_string(e.code())), e.detail());
+            continue;
+        }
+        if (total > slot.size) {
+            reject("too-large", fmt::format("header declares {} bytes, slot holds {}", total, slot.size));
+            continue;
+        }
+        if (!read_flash(slot.address, total, storage)) {
+            reject("bus-error", "reading the image failed");
+            continue;
+        }
+        image::ParsedImage img;
+        try {
+            img = image::parse_image(storage);
+        } catch (const image::ImageFormatError& e) {
+            reject(std::string(image::to_string(e.code())), e.detail());
+            continue;
+        }
+        boot::StageRequirements req{stage.type, config_.product, slot.size, stage.counter,
+                                    /*allow_development=*/!fuses_.debug_locked()};
+        charge(config_.costs.ecdsa_verify_cycles);
+        sync();
+        auto result = boot::verify_stage(img, fuses_, req);
+        if (!result.passed) {
+            reject(result.reason, result.detail);
+            continue;
+        }
+        device_.emit(ev::sec_boot_image_verified,
+                     {{"stage", stage.name}, {"slot", slot.name}, {"component", image::to_string(img.header.component_id)},
+                      {"version", image::version_to_string(img.header.version)},
+                      {"key_id", hex(img.signature.key_id()).substr(0, 16)}});
+        return std::make_pair(slot, img);
+    }
+    return std::nullopt;
+}
+
+void SecuritySubsystem::derive_identity(const crypto::Digest& first_mutable_stage) {
+    // DICE: CDI = HMAC(UDS, measurement of the first mutable stage); the identity key pair
+    // is derived from the CDI, so it changes only if that stage (or the secret) changes.
+    const auto uds = fuses_.read_device_secret();
+    const auto cdi = crypto::hmac_sha256(ByteView(uds), ByteView(first_mutable_stage));
+    const auto seed = crypto::hkdf_sha256(ByteView(cdi), as_bytes("spherevp-dice-v1"), as_bytes("device-identity"), 32);
+    identity_key_ = crypto::EcPrivateKey::from_seed(seed);
+    device_.emit(ev::sec_identity_derived,
+                 {{"device_id", protocol::device_id(identity_key_->public_key().raw()).substr(0, 16)}});
+}
+
+void SecuritySubsystem::boot_rom() {
+    device_.emit(ev::sec_reset, {{"clock_hz", clock_.hz()}, {"stages", config_.chain.size()}});
+    measurements_.clear();
+    BootHandoff handoff;
+    for (std::size_t i = 0; i < config_.chain.size(); ++i) {
+        const auto& stage = config_.chain[i];
+        Bytes storage;
+        auto booted = boot_stage(stage, storage);
+        if (!booted) {
+            device_.emit(ev::sec_boot_halted,
+                         {{"stage", stage.name}, {"reason", "no slot holds a verified image; recovery mode"}});
+            return;  // never run unverified code
+        }
+        const auto& [slot, img] = *booted;
+        BootMeasurement m{stage.name, slot.name, img.header.type, img.header.component_id, img.header.version,
+                          img.measurement()};
+        measurements_.push_back(m);
+        device_.emit(ev::sec_boot_measured, {{"stage", stage.name}, {"digest", hex(m.digest).substr(0, 16)}});
+        if (i == 0) derive_identity(m.digest);
+        handoff.slot = slot.name;
+        handoff.image_address = slot.app_core_address;
+        handoff.image_size = img.image_size;
+        handoff.entry_point = img.header.entry_point;
+    }
+    fuses_.latch_device_secret();
+    device_.emit(ev::sec_fuse_secret_latched);
+    handoff.measurements = measurements_;
+    booted_ = true;
+    booted_event_.notify(sc_core::SC_ZERO_TIME);
+    device_.emit(ev::sec_boot_core_released,
+                 {{"core", "a7"}, {"slot", handoff.slot}, {"entry", fmt::format("0x{:08x}", handoff.entry_point)}});
+    if (release_) release_(handoff);
+}
+
+std::uint32_t SecuritySubsystem::mbox_read(std::uint32_t offset) {
+    std::uint32_t v = 0;
+    bus_.read(config_.mailbox_address + offset, &v, 4, pending_);
+    return v;
+}
+
+void SecuritySubsystem::mbox_write(std::uint32_t offset, std::uint32_t value) {
+    bus_.write(config_.mailbox_address + offset, &value, 4, pending_);
+}
+
+void SecuritySubsystem::command_server() {
+    wait(booted_event_);
+    mbox_write(MailboxSide::INT_EN, MailboxSide::INT_RX);
+    sync();
+    for (;;) {
+        if (mbox_read(MailboxSide::FIFO_POP_CNT) == 0) {
+            mbox_write(MailboxSide::INT_STS, MailboxSide::INT_RX);
+            sync();
+            if (mbox_read(MailboxSide::FIFO_POP_CNT) == 0) {
+                if (mailbox_irq_ && !mailbox_irq_->level()) wait(mailbox_irq_->rising());
+                continue;
+            }
+        }
+        // One request, first come first served: the FIFO is the fair queue, bounded at 15.
+        const std::uint32_t buffer = mbox_read(MailboxSide::DATA_POP);
+        const std::uint32_t word = mbox_read(MailboxSide::CMD_POP);
+        charge(config_.costs.command_overhead_cycles);
+        std::uint32_t status = secproto::bad_request;
+        Bytes response;
+        std::uint32_t length = 0;
+        const bool version_ok = secproto::command_version(word) == secproto::kVersion;
+        if (version_ok && bus_.read(buffer, &length, 4, pending_) == tlm::TLM_OK_RESPONSE &&
+            length <= secproto::kMaxPayload && length <= config_.max_request_bytes) {
+            Bytes request(length);
+            if (length == 0 || bus_.read(buffer + 4, request.data(), length, pending_) == tlm::TLM_OK_RESPONSE)
+                status = execute(secproto::command_id(word), request, response);
+        }
+        if (response.size() > secproto::kMaxPayload) {
+            status = secproto::bad_request;
+            response.clear();
+        }
+        const std::uint32_t out_length = static_cast<std::uint32_t>(response.size());
+        bus_.write(buffer, &status, 4, pending_);
+        bus_.write(buffer + 4, &out_length, 4, pending_);
+        if (!response.empty()) bus_.write(buffer + 8, response.data(), response.size(), pending_);
+        sync();
+        ++commands_served_;
+        device_.emit(ev::sec_cmd_done, {{"command", secproto::command_name(secproto::command_id(word))},
+                                        {"status", secproto::status_name(status)}, {"caller", "a7"}});
+        mbox_write(MailboxSide::DATA_PUSH, status);
+        mbox_write(MailboxSide::CMD_PUSH, word);
+        sync();
+    }
+}
+
+std::uint32_t SecuritySubsystem::execute(std::uint8_t command, ByteView request, Bytes& response) {
+    using nlohmann::json;
+    json req;
+    if (!request.empty()) {
+        req = json::from_cbor(request.begin(), request.end(), true, false);
+        if (req.is_discarded() || !req.is_object()) return secproto::bad_request;
+    } else {
+        req = json::object();
+    }
+    auto reply = [&](const json& j) {
+        auto cbor = json::to_cbor(j);
+        response.assign(cbor.begin(), cbor.end());
+        return secproto::ok;
+    };
+    auto binary = [](ByteView b) { return json::binary(std::vector<std::uint8_t>(b.begin(), b.end())); };
+    auto get_binary = [&](const char* key, std::size_t size) -> std::optional<Bytes> {
+        auto it = req.find(key);
+        if (it == req.end() || !it->is_binary() || it->get_binary().size() != size) return std::nullopt;
+        return Bytes(it->get_binary().begin(), it->get_binary().end());
+    };
+    switch (command) {
+    case secproto::get_security_state:
+        return reply({{"secure_boot", fuses_.secure_boot_enabled()},
+                      {"debug_locked", fuses_.debug_locked()},
+                      {"manufacturing_state", to_string(fuses_.manufacturing_state())},
+                      {"device_key", identity_key_ ? binary(ByteView(identity_key_->public_key().raw())) : json()}});
+    case secproto::get_device_id:
+        if (!identity_key_) return secproto::not_ready;
+        return reply({{"device_key", binary(ByteView(identity_key_->public_key().raw()))}});
+    case secproto::read_rng: {
+        auto it = req.find("count");
+        if (it == req.end() || !it->is_number_unsigned() || it->get<std::uint64_t>() > 1024) return secproto::bad_request;
+        const auto n = it->get<std::size_t>();
+        charge(((n + 3) / 4) * config_.costs.trng_cycles_per_word);
+        return reply({{"bytes", binary(device_.rng.bytes(n))}});
+    }
+    case secproto::sign_with_device_key: {
+        if (!identity_key_) return secproto::not_ready;
+        auto digest = get_binary("digest", 32);
+        if (!digest) return secproto::bad_request;
+        crypto::Digest d{};
+        std::copy(digest->begin(), digest->end(), d.begin());
+        charge(config_.costs.ecdsa_sign_cycles);
+        auto sig = identity_key_->sign_digest(d);
+        return reply({{"signature", binary(ByteView(sig))}});
+    }
+    case secproto::process_attestation: {
+        if (!identity_key_) return secproto::not_ready;
+        auto nonce = get_binary("nonce", protocol::kNonceSize);
+        if (!nonce) return secproto::bad_request;
+        protocol::Quote q;
+        q.nonce = *nonce;
+        q.device_key = identity_key_->public_key().raw();
+        json ms = json::array();
+        for (const auto& m : measurements_) {
+            q.measurements.push_back({static_cast<std::uint16_t>(m.type), m.stage, image::to_string(m.component),
+                                      image::version_to_string(m.version), m.digest});
+            ms.push_back({{"type", static_cast<int>(m.type)}, {"stage", m.stage},
+                          {"component", image::to_string(m.component)},
+                          {"version", image::version_to_string(m.version)}, {"digest", binary(ByteView(m.digest))}});
+        }
+        charge(config_.costs.sha256_cycles_per_block * 4 + config_.costs.ecdsa_sign_cycles);
+        q.signature = identity_key_->sign_digest(q.digest());
+        return reply({{"device_key", binary(ByteView(q.device_key))},
+                      {"measurements", ms},
+                      {"signature", binary(ByteView(q.signature))}});
+    }
+    case secproto::verify_image: {
+        auto addr = req.find("address");
+        auto type = req.find("type");
+        if (addr == req.end() || !addr->is_number_unsigned() || type == req.end() || !type->is_number_unsigned())
+            return secproto::bad_request;
+        const auto address = addr->get<std::uint64_t>();
+        // Only flash the caller may name: the address must fall in a known slot of the chain
+        // or in the apps area the variant gives (checked by the bus: a refused read fails).
+        Bytes header;
+        if (!read_flash(address, image::kHeaderSize, header)) return secproto::refused;
+        std::size_t total = 0;
+        try {
+            auto h = image::parse_header(header);
+            total = image::kHeaderSize + h.payload_size + h.protected_size + image::kSignatureBlockSize;
+        } catch (const image::ImageFormatError& e) {
+            return reply({{"verified", false}, {"reason", image::to_string(e.code())}});
+        }
+        Bytes storage;
+        if (!read_flash(address, total, storage)) return secproto::refused;
+        try {
+            auto img = image::parse_image(storage);
+            boot::StageRequirements r{static_cast<image::ImageType>(type->get<int>()), config_.product, 0,
+                                      std::string(image::to_string(static_cast<image::ImageType>(type->get<int>()))),
+                                      !fuses_.debug_locked()};
+            charge(config_.costs.ecdsa_verify_cycles);
+            auto result = boot::verify_stage(img, fuses_, r);
+            return reply({{"verified", result.passed}, {"reason", result.reason},
+                          {"measurement", binary(ByteView(img.measurement()))}, {"size", img.image_size}});
+        } catch (const image::ImageFormatError& e) {
+            return reply({{"verified", false}, {"reason", image::to_string(e.code())}});
+        }
+    }
+    default:
+        return secproto::unknown_command;
+    }
+}
+
+}  // namespace svp

@@ -1,0 +1,80 @@
+// The platform builder: assembles one simulated device from a Variant (rule 4: C++ binds what
+// the file says). It creates the interconnect, memories, flash, peripherals, interrupt lines,
+// the security subsystem and the app core, maps every window from the variant's address map,
+// and gives each bus master its identity (rule 5).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/bus/memory.h"
+#include "models/bus/nor_flash.h"
+#include "models/bus/router.h"
+#include "models/cpu/app_core.h"
+#include "models/net/host_bridge.h"
+#include "models/periph/mailbox.h"
+#include "models/periph/nic.h"
+#include "models/periph/uart.h"
+#include "models/security/security_subsystem.h"
+#include "platform/variant.h"
+
+namespace svp {
+
+// What the factory put into one device: fuses and the initial flash contents.
+struct Provisioning {
+    crypto::Digest device_secret{};               // UDS
+    std::vector<crypto::Digest> root_keys;        // trusted root key ids, by slot
+    std::vector<std::size_t> revoked_root_keys;
+    std::map<std::string, unsigned> counters;     // anti-rollback fuse counters
+    image::Guid product{};
+    bool debug_locked = true, secure_boot = true;
+    ManufacturingState manufacturing = ManufacturingState::device_complete;
+    std::map<std::string, Bytes> partitions;      // partition name -> bytes written at its start
+};
+
+class Device : public sc_core::sc_module {
+public:
+    Device(sc_core::sc_module_name name, Variant variant, DeviceContext& context, HostBridge& bridge);
+
+    // Burns fuses and programs flash (before the simulation starts). Throws InputError when
+    // an image does not fit its partition.
+    void provision(const Provisioning& p);
+
+    const Variant& variant() const { return variant_; }
+    DeviceContext& context() { return context_; }
+    Router& router() { return *router_; }
+    SecuritySubsystem& security() { return *security_; }
+    AppCore& app_core() { return *app_core_; }
+    NorFlash& flash() { return *flash_; }
+    Memory& memory(const std::string& name);
+    Uart& uart(const std::string& name);
+    Nic& nic(const std::string& name);
+    IrqLine& irq(const std::string& name);
+    const std::map<std::string, std::unique_ptr<IrqLine>>& irqs() const { return irqs_; }
+    BusInitiator initiator(const std::string& name) const;
+    // The bus address of a flash partition (the flash is mapped for every initiator).
+    std::uint64_t partition_address(const std::string& partition) const;
+
+    // The resolved memory map and clocks, as a table (`spherevp platform show`).
+    std::string describe() const;
+
+private:
+    IrqLine* irq_or_null(const std::string& name);
+    void map_window(const std::string& name, const WindowSpec& w, tlm::tlm_target_socket<>& socket, bool dmi);
+
+    Variant variant_;
+    DeviceContext& context_;
+    std::unique_ptr<Router> router_;
+    std::map<std::string, std::unique_ptr<IrqLine>> irqs_;
+    std::map<std::string, std::unique_ptr<Memory>> memories_;
+    NorFlash* flash_ = nullptr;
+    std::map<std::string, std::unique_ptr<Uart>> uarts_;
+    std::map<std::string, std::unique_ptr<Mailbox>> mailboxes_;
+    std::map<std::string, std::unique_ptr<Nic>> nics_;
+    std::unique_ptr<SecuritySubsystem> security_;
+    std::unique_ptr<AppCore> app_core_;
+};
+
+}  // namespace svp

@@ -1,0 +1,306 @@
+#include "platform/variant.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "platform/yaml_reader.h"
+
+#ifndef SVP_VARIANTS_DIR
+#define SVP_VARIANTS_DIR "platform/variants"
+#endif
+
+namespace svp {
+namespace {
+
+using yaml::Map;
+
+const std::set<std::string> kCoreKinds = {"app-core", "cortex-m4f", "security-core"};
+const std::set<std::string> kMemoryKinds = {"ram", "rom", "nor-flash"};
+const std::set<std::string> kPeripheralKinds = {"uart", "mailbox", "nic"};
+
+std::string join(const std::set<std::string>& s) {
+    std::string out;
+    for (const auto& x : s) out += (out.empty() ? "" : ", ") + x;
+    return out;
+}
+
+void check_clock(const Map& m, const std::string& key, double mhz) {
+    if (!(mhz > 0 && mhz <= 10'000)) m.fail(key, fmt::format("{} MHz is not a plausible clock (0 < f <= 10000)", mhz));
+}
+
+WindowSpec read_window(const Map& m, std::uint64_t default_size) {
+    WindowSpec w;
+    w.base = m.u64("base");
+    w.size = m.size("size", default_size);
+    w.visible_to = m.strings("visible_to");
+    w.irq = m.str("irq", "");
+    w.line = m.line();
+    return w;
+}
+
+}  // namespace
+
+const CoreSpec& Variant::core(const std::string& n) const {
+    for (auto& c : cores)
+        if (c.name == n) return c;
+    throw InputError(file, 0, "no core named '" + n + "'");
+}
+
+const MemorySpec& Variant::memory(const std::string& n) const {
+    for (auto& m : memories)
+        if (m.name == n) return m;
+    throw InputError(file, 0, "no memory named '" + n + "'");
+}
+
+const MemorySpec& Variant::flash() const {
+    for (auto& m : memories)
+        if (m.kind == "nor-flash") return m;
+    throw InputError(file, 0, "the variant has no nor-flash memory");
+}
+
+const PartitionSpec& Variant::partition(const std::string& n) const {
+    for (auto& p : flash_layout)
+        if (p.name == n) return p;
+    throw InputError(file, 0, "no flash partition named '" + n + "'");
+}
+
+std::uint64_t Variant::os_cost(const std::string& n) const {
+    auto it = os_costs.find(n);
+    if (it == os_costs.end()) throw InputError(file, 0, "os.costs: no cost named '" + n + "'");
+    return it->second;
+}
+
+std::vector<std::string> Variant::initiators() const {
+    std::vector<std::string> out;
+    for (auto& c : cores) out.push_back(c.name);
+    out.insert(out.end(), dma_initiators.begin(), dma_initiators.end());
+    return out;
+}
+
+Variant load_variant(const std::filesystem::path& path) {
+    const std::string file = path.string();
+    Variant v;
+    v.file = file;
+    Map top(yaml::load_file(file), file, "variant");
+    top.only({"variant", "summary", "cores", "dma_initiators", "bus", "memories", "peripherals", "flash_layout",
+              "boot_chain", "security", "os"});
+    v.name = top.str("variant");
+    v.summary = top.str("summary", "");
+
+    // ---- cores
+    {
+        Map cores(top.node("cores"), file, "cores");
+        for (const auto& kv : cores.raw()) {
+            CoreSpec c;
+            c.name = kv.first.as<std::string>();
+            Map m(kv.second, file, "core '" + c.name + "'");
+            m.only({"kind", "clock_mhz", "world"});
+            c.kind = m.str("kind");
+            if (!kCoreKinds.count(c.kind)) m.fail("kind", fmt::format("unknown core kind '{}' (expected one of: {})", c.kind, join(kCoreKinds)));
+            c.clock_mhz = m.number("clock_mhz");
+            check_clock(m, "clock_mhz", c.clock_mhz);
+            const auto world = m.str("world", "normal");
+            if (world != "normal" && world != "secure") m.fail("world", "expected normal or secure");
+            c.secure = world == "secure";
+            c.line = m.line();
+            v.cores.push_back(c);
+        }
+        auto count = [&](const char* kind) { return std::count_if(v.cores.begin(), v.cores.end(), [&](auto& c) { return c.kind == kind; }); };
+        if (count("app-core") != 1) cores.fail_here("a variant needs exactly one app-core");
+        if (count("security-core") != 1) cores.fail_here("a variant needs exactly one security-core");
+    }
+    v.dma_initiators = top.strings("dma_initiators");
+    std::set<std::string> initiator_names;
+    for (const auto& n : v.initiators())
+        if (!initiator_names.insert(n).second) top.fail("dma_initiators", "initiator '" + n + "' is declared twice");
+    auto check_visible = [&](const Map& m, const std::vector<std::string>& names) {
+        for (const auto& n : names)
+            if (!initiator_names.count(n)) m.fail("visible_to", "unknown initiator '" + n + "'");
+    };
+
+    if (auto bus = top.optional("bus")) {
+        Map b(*bus, file, "bus");
+        b.only({"hop_ns"});
+        v.hop_ns = b.number("hop_ns", 0);
+    }
+
+    // ---- memories
+    std::set<std::string> names;
+    for (const auto& node : top.node("memories")) {
+        Map m(node, file, "memory");
+        m.only({"name", "kind", "base", "size", "read_ns", "write_ns", "sector_size", "program_page_us",
+                "erase_sector_ms", "visible_to"});
+        MemorySpec s;
+        s.name = m.str("name");
+        s.kind = m.str("kind");
+        if (!kMemoryKinds.count(s.kind)) m.fail("kind", fmt::format("unknown memory kind '{}' (expected one of: {})", s.kind, join(kMemoryKinds)));
+        s.base = m.u64("base");
+        s.size = m.size("size");
+        if (s.size == 0) m.fail("size", "must not be 0");
+        s.read_ns = m.number("read_ns", 0);
+        s.write_ns = m.number("write_ns", 0);
+        s.visible_to = m.strings("visible_to");
+        check_visible(m, s.visible_to);
+        if (s.kind == "nor-flash") {
+            s.sector_size = m.size("sector_size");
+            if (s.sector_size == 0 || s.size % s.sector_size) m.fail("sector_size", "flash size must be a multiple of it");
+            s.program_page_us = m.number("program_page_us");
+            s.erase_sector_ms = m.number("erase_sector_ms");
+        }
+        s.line = m.line();
+        if (!names.insert(s.name).second) m.fail("name", "'" + s.name + "' is already declared");
+        v.memories.push_back(s);
+    }
+
+    // ---- peripherals
+    for (const auto& node : top.node("peripherals")) {
+        Map m(node, file, "peripheral");
+        PeripheralSpec p;
+        p.name = m.str("name");
+        p.kind = m.str("kind");
+        p.line = m.line();
+        if (!kPeripheralKinds.count(p.kind)) m.fail("kind", fmt::format("unknown peripheral kind '{}' (expected one of: {})", p.kind, join(kPeripheralKinds)));
+        if (!names.insert(p.name).second) m.fail("name", "'" + p.name + "' is already declared");
+        if (p.kind == "mailbox") {
+            m.only({"name", "kind", "sides"});
+            auto sides = m.node("sides");
+            if (!sides.IsSequence() || sides.size() != 2) m.fail("sides", "a mailbox has exactly two sides");
+            for (const auto& side : sides) {
+                Map s(side, file, "mailbox '" + p.name + "' side");
+                s.only({"base", "size", "visible_to", "irq"});
+                check_visible(s, s.strings("visible_to"));
+                p.windows.push_back(read_window(s, 0x100));
+            }
+        } else {
+            if (p.kind == "uart") {
+                m.only({"name", "kind", "base", "size", "visible_to", "irq", "clock_mhz"});
+                p.clock_mhz = m.number("clock_mhz");
+                check_clock(m, "clock_mhz", p.clock_mhz);
+            } else {  // nic
+                m.only({"name", "kind", "base", "size", "visible_to", "irq", "latency_ms", "bandwidth_mbps"});
+                p.latency_ms = m.number("latency_ms");
+                p.bandwidth_mbps = m.number("bandwidth_mbps");
+                if (p.latency_ms < 0) m.fail("latency_ms", "must not be negative");
+                if (p.bandwidth_mbps <= 0) m.fail("bandwidth_mbps", "must be positive");
+            }
+            check_visible(m, m.strings("visible_to"));
+            p.windows.push_back(read_window(m, 0x100));
+        }
+        v.peripherals.push_back(p);
+    }
+
+    // ---- address map: no two windows an initiator can see may overlap
+    struct Window {
+        std::string name;
+        std::uint64_t base, end;
+        std::vector<std::string> visible_to;
+        int line;
+    };
+    std::vector<Window> windows;
+    for (const auto& m : v.memories) windows.push_back({m.name, m.base, m.base + m.size, m.visible_to, m.line});
+    for (const auto& p : v.peripherals)
+        for (const auto& w : p.windows) windows.push_back({p.name, w.base, w.base + w.size, w.visible_to, w.line});
+    for (std::size_t i = 0; i < windows.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j) {
+            const auto &a = windows[i], &b = windows[j];
+            bool shared = a.visible_to.empty() || b.visible_to.empty();
+            for (const auto& x : a.visible_to)
+                shared = shared || std::find(b.visible_to.begin(), b.visible_to.end(), x) != b.visible_to.end();
+            if (shared && a.base < b.end && b.base < a.end)
+                throw InputError(file, a.line, fmt::format("'{}' [0x{:08x}, 0x{:08x}) overlaps '{}' [0x{:08x}, 0x{:08x}) declared at line {}",
+                                                           a.name, a.base, a.end, b.name, b.base, b.end, b.line));
+        }
+
+    // ---- flash layout
+    const MemorySpec* flash = nullptr;
+    for (const auto& m : v.memories)
+        if (m.kind == "nor-flash") flash = &m;
+    if (!flash) top.fail("memories", "a variant needs a nor-flash memory");
+    std::set<std::string> partitions;
+    for (const auto& node : top.node("flash_layout")) {
+        Map m(node, file, "flash partition");
+        m.only({"name", "offset", "size"});
+        PartitionSpec p{m.str("name"), m.u64("offset"), m.size("size"), m.line()};
+        if (p.offset % flash->sector_size || p.size % flash->sector_size)
+            m.fail_here(fmt::format("'{}' must start and end on a {}-byte sector boundary", p.name, flash->sector_size));
+        if (p.offset + p.size > flash->size) m.fail_here(fmt::format("'{}' ends past the end of the flash ({} bytes)", p.name, flash->size));
+        for (const auto& q : v.flash_layout)
+            if (p.offset < q.offset + q.size && q.offset < p.offset + p.size)
+                m.fail_here(fmt::format("'{}' overlaps partition '{}' declared at line {}", p.name, q.name, q.line));
+        if (!partitions.insert(p.name).second) m.fail("name", "'" + p.name + "' is already declared");
+        v.flash_layout.push_back(p);
+    }
+
+    // ---- boot chain
+    for (const auto& node : top.node("boot_chain")) {
+        Map m(node, file, "boot stage");
+        m.only({"stage", "image_type", "counter", "slots"});
+        BootStageSpec s{m.str("stage"), m.str("image_type"), m.str("counter"), m.strings("slots"), m.line()};
+        if (!image::image_type_from_string(s.image_type)) m.fail("image_type", "unknown image type '" + s.image_type + "'");
+        if (s.slots.empty()) m.fail("slots", "a stage needs at least one slot");
+        for (const auto& slot : s.slots)
+            if (!partitions.count(slot)) m.fail("slots", "no flash partition named '" + slot + "'");
+        v.boot_chain.push_back(s);
+    }
+    if (v.boot_chain.empty()) top.fail("boot_chain", "the boot chain is empty");
+
+    // ---- costs
+    if (auto sec = top.optional("security")) {
+        Map s(*sec, file, "security");
+        s.only({"crypto"});
+        Map c(s.node("crypto"), file, "security.crypto");
+        c.only({"sha256_cycles_per_block", "ecdsa_p256_verify_cycles", "ecdsa_p256_sign_cycles", "trng_cycles_per_word",
+                "command_overhead_cycles"});
+        v.crypto.sha256_cycles_per_block = c.u64("sha256_cycles_per_block", v.crypto.sha256_cycles_per_block);
+        v.crypto.ecdsa_verify_cycles = c.u64("ecdsa_p256_verify_cycles", v.crypto.ecdsa_verify_cycles);
+        v.crypto.ecdsa_sign_cycles = c.u64("ecdsa_p256_sign_cycles", v.crypto.ecdsa_sign_cycles);
+        v.crypto.trng_cycles_per_word = c.u64("trng_cycles_per_word", v.crypto.trng_cycles_per_word);
+        v.crypto.command_overhead_cycles = c.u64("command_overhead_cycles", v.crypto.command_overhead_cycles);
+    }
+    v.os_costs = {{"syscall", 1500}, {"context_switch", 4000}, {"process_start", 250000},
+                  {"tls_handshake_client", 9'000'000}, {"per_kib_copied", 600}};
+    if (auto os = top.optional("os")) {
+        Map o(*os, file, "os");
+        o.only({"costs"});
+        Map c(o.node("costs"), file, "os.costs");
+        for (const auto& kv : c.raw()) {
+            const auto key = kv.first.as<std::string>();
+            if (!v.os_costs.count(key)) {
+                std::string list;
+                for (auto& [k, _] : v.os_costs) list += (list.empty() ? "" : ", ") + k;
+                throw InputError(file, yaml::line_of(kv.first), fmt::format("os.costs: unknown cost '{}' (expected one of: {})", key, list));
+            }
+            v.os_costs[key] = c.u64(key);
+        }
+    }
+    return v;
+}
+
+std::filesystem::path find_variant(const std::string& name_or_path) {
+    namespace fs = std::filesystem;
+    if (name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".yaml")) {
+        if (!fs::exists(name_or_path)) throw InputError(name_or_path, 0, "variant file does not exist");
+        return name_or_path;
+    }
+    std::vector<fs::path> dirs;
+    if (const char* env = std::getenv("SPHEREVP_VARIANTS")) dirs.emplace_back(env);
+    dirs.emplace_back(SVP_VARIANTS_DIR);
+    for (const auto& d : dirs)
+        if (fs::exists(d / (name_or_path + ".yaml"))) return d / (name_or_path + ".yaml");
+    std::string known;
+    for (const auto& n : shipped_variants()) known += (known.empty() ? "" : ", ") + n;
+    throw InputError(fmt::format("unknown variant '{}' (shipped: {})", name_or_path, known));
+}
+
+std::vector<std::string> shipped_variants() {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(SVP_VARIANTS_DIR, ec))
+        if (e.path().extension() == ".yaml") out.push_back(e.path().stem().string());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace svp

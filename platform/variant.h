@@ -1,0 +1,88 @@
+// A device variant as data (rule 4 of the design): cores and clocks, memories, the address
+// map, peripherals and their interrupts, the flash layout, the boot chain, crypto-engine and
+// OS costs. Loaded from platform/variants/NAME.yaml and validated as a whole; every mistake
+// is reported as `file:line: what is wrong`.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "models/security/security_subsystem.h"
+
+namespace svp {
+
+struct CoreSpec {
+    std::string name, kind;  // kind: app-core, cortex-m4f, security-core
+    double clock_mhz = 0;
+    bool secure = false;
+    int line = 0;
+};
+
+struct MemorySpec {
+    std::string name, kind;  // ram, rom, nor-flash
+    std::uint64_t base = 0, size = 0;
+    double read_ns = 0, write_ns = 0;
+    std::uint64_t sector_size = 0;
+    double program_page_us = 0, erase_sector_ms = 0;
+    std::vector<std::string> visible_to;
+    int line = 0;
+};
+
+struct WindowSpec {  // one bus window of a peripheral (a mailbox has one per side)
+    std::uint64_t base = 0, size = 0;
+    std::vector<std::string> visible_to;
+    std::string irq;
+    int line = 0;
+};
+
+struct PeripheralSpec {
+    std::string name, kind;  // uart, mailbox, nic
+    std::vector<WindowSpec> windows;
+    double clock_mhz = 0;        // uart
+    double latency_ms = 0, bandwidth_mbps = 0;  // nic
+    int line = 0;
+};
+
+struct PartitionSpec {
+    std::string name;
+    std::uint64_t offset = 0, size = 0;
+    int line = 0;
+};
+
+struct BootStageSpec {
+    std::string stage, image_type, counter;
+    std::vector<std::string> slots;
+    int line = 0;
+};
+
+struct Variant {
+    std::string file, name, summary;
+    std::vector<CoreSpec> cores;
+    std::vector<std::string> dma_initiators;
+    double hop_ns = 0;
+    std::vector<MemorySpec> memories;
+    std::vector<PeripheralSpec> peripherals;
+    std::vector<PartitionSpec> flash_layout;
+    std::vector<BootStageSpec> boot_chain;
+    CryptoCosts crypto;
+    std::map<std::string, std::uint64_t> os_costs;
+
+    const CoreSpec& core(const std::string& name) const;
+    const MemorySpec& memory(const std::string& name) const;
+    const MemorySpec& flash() const;  // the nor-flash memory
+    const PartitionSpec& partition(const std::string& name) const;
+    std::uint64_t os_cost(const std::string& name) const;  // throws for an unknown cost name
+    // Initiator names in id order: cores, then DMA initiators.
+    std::vector<std::string> initiators() const;
+};
+
+// Loads and validates a variant file; throws InputError (file:line) on any mistake.
+Variant load_variant(const std::filesystem::path& path);
+// Finds platform/variants/NAME.yaml (or takes NAME as a path when it names a file).
+std::filesystem::path find_variant(const std::string& name_or_path);
+std::vector<std::string> shipped_variants();
+
+}  // namespace svp
