@@ -188,6 +188,57 @@ void Device::provision(const Provisioning& p) {
     }
 }
 
+os::DeviceTree Device::os_device_tree(std::int64_t rtc_epoch_unix_s) const {
+    std::string app_core_name, sec_name;
+    for (const auto& c : variant_.cores) {
+        if (c.kind == "app-core") app_core_name = c.name;
+        if (c.kind == "security-core") sec_name = c.name;
+    }
+    auto visible = [&](const std::vector<std::string>& v, const std::string& who) {
+        return v.empty() || std::find(v.begin(), v.end(), who) != v.end();
+    };
+    os::DeviceTree t;
+    t.device_name = context_.id;
+    t.rtc_epoch_unix_s = rtc_epoch_unix_s;
+    t.costs = variant_.os_costs;
+    for (const auto& p : variant_.peripherals) {
+        const auto& w = p.windows.front();
+        if (p.kind == "uart" && !t.console_uart && visible(w.visible_to, app_core_name)) t.console_uart = w.base;
+        if (p.kind == "nic" && !t.nic && visible(w.visible_to, app_core_name)) {
+            t.nic = w.base;
+            t.nic_irq = irqs_.count(w.irq) ? irqs_.at(w.irq).get() : nullptr;
+        }
+        if (p.kind == "mailbox") {
+            const auto &a = p.windows[0], &b = p.windows[1];
+            for (auto [mine, theirs] : {std::pair{&a, &b}, std::pair{&b, &a}})
+                if (visible(mine->visible_to, app_core_name) && !mine->visible_to.empty() &&
+                    std::find(theirs->visible_to.begin(), theirs->visible_to.end(), sec_name) != theirs->visible_to.end()) {
+                    t.sec_mailbox = mine->base;
+                    t.sec_mailbox_irq = irqs_.count(mine->irq) ? irqs_.at(mine->irq).get() : nullptr;
+                }
+        }
+    }
+    for (const auto& m : variant_.memories)
+        if (m.kind == "ram" && visible(m.visible_to, app_core_name) && m.size > t.ram_size) {
+            t.ram_base = m.base;
+            t.ram_size = m.size;
+        }
+    for (const auto& part : variant_.flash_layout) {
+        if (part.name == "apps") {
+            t.apps_partition = partition_address(part.name);
+            t.apps_size = part.size;
+        }
+        if (part.name == "config") {
+            t.config_partition = partition_address(part.name);
+            t.config_size = part.size;
+        }
+    }
+    if (!t.console_uart || !t.sec_mailbox || !t.sec_mailbox_irq || !t.nic || !t.nic_irq || !t.ram_size)
+        throw InputError(variant_.file, 0,
+                         "the app core needs a UART, a mailbox to the security core, a NIC (each with an irq) and RAM it can see");
+    return t;
+}
+
 std::string Device::describe() const {
     std::string out = fmt::format("variant {}: {}\n\n", variant_.name, variant_.summary);
     out += fmt::format("{:<8} {:<15} {:>10}\n", "core", "kind", "clock");

@@ -18,6 +18,7 @@
 #include "models/periph/nic.h"
 #include "models/periph/uart.h"
 #include "models/security/security_subsystem.h"
+#include "os-sim/kernel/device_tree.h"
 #include "platform/variant.h"
 
 namespace svp {
@@ -56,6 +57,9 @@ public:
     BusInitiator initiator(const std::string& name) const;
     // The bus address of a flash partition (the flash is mapped for every initiator).
     std::uint64_t partition_address(const std::string& partition) const;
+
+    // What the OS on the app core is told about this hardware (its "device tree").
+    os::DeviceTree os_device_tree(std::int64_t rtc_epoch_unix_s) const;
 
     // The resolved memory map and clocks, as a table (`spherevp platform show`).
     std::string describe() const;

@@ -1,0 +1,234 @@
+#include "scenarios/engine/run.h"
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <systemc>
+
+#include "common/crypto/deterministic_random.h"
+#include "common/image/image_format.h"
+#include "common/protocol/sim_sync.h"
+#include "common/util/input_error.h"
+#include "common/util/log.h"
+#include "models/base/event_log.h"
+#include "os-sim/kernel/kernel.h"
+#include "os-sim/kernel/os_config.h"
+#include "platform/device.h"
+#include "scenarios/engine/cloud_service.h"
+
+namespace svp::scenario {
+namespace {
+
+// Where the device believes its cloud lives; the bridge routes it to the stub's loopback port.
+constexpr char kCloudDeviceIp[] = "10.0.0.2";
+constexpr std::uint16_t kCloudDevicePort = 443;
+constexpr char kCloudHostName[] = "as3.spherevp.test";
+constexpr std::uint64_t kAppAlignment = 4096;
+
+std::map<std::string, crypto::EcPrivateKey> make_keys(const Scenario& s) {
+    std::map<std::string, crypto::EcPrivateKey> keys;
+    for (const auto& k : s.keys) {
+        if (!k.file.empty()) {
+            keys.emplace(k.name, crypto::EcPrivateKey::from_pem(read_text_file(k.file), k.file));
+        } else {
+            // No file: a key of the scenario's own, derived from its seed, so runs repeat.
+            Bytes seed;
+            put_le64(seed, s.seed);
+            keys.emplace(k.name, crypto::EcPrivateKey::from_seed(
+                                     crypto::hkdf_sha256(seed, as_bytes("spherevp-scenario-keys"), as_bytes(k.name), 32)));
+        }
+    }
+    return keys;
+}
+
+Bytes build_image(const Scenario& s, const ImageSpec& spec, const std::map<std::string, crypto::EcPrivateKey>& keys,
+                  const std::optional<os::OsConfig>& os_config) {
+    image::ImageHeader h;
+    h.type = *image::image_type_from_string(spec.type);
+    h.component_id = image::guid_from_string(spec.component);
+    h.product_id = image::guid_from_string(spec.product);
+    h.version = image::version_from_string(spec.version);
+    h.security_counter = spec.counter;
+    h.flags = spec.development ? image::flag_development : 0;
+    std::string payload = spec.payload_text;
+    if (spec.os_config) {
+        if (!os_config) throw InputError(s.file, spec.line, "image '" + spec.name + "': os_config needs a cloud (cloud: none is set)");
+        payload = os_config->to_json().dump();
+    }
+    Bytes body(payload.begin(), payload.end());
+    if (spec.payload_size > body.size()) body.resize(spec.payload_size, 0);
+    const std::string manifest = spec.manifest.is_object() ? spec.manifest.dump() : std::string{};
+    return image::sign_image(image::pack_image(h, body, manifest), keys.at(spec.key));
+}
+
+}  // namespace
+
+std::string events_to_jsonl(const std::vector<Event>& events) {
+    std::string out;
+    for (const auto& e : events) out += e.to_json_line() + "\n";
+    return out;
+}
+
+RunResult run(const Scenario& s, const RunOptions& options) {
+    const auto wall_start = std::chrono::steady_clock::now();
+    RunResult result;
+    result.name = s.name;
+    result.file = s.file;
+    result.tags = s.tags;
+
+    // Rule 2: every random draw of this process comes from the scenario's seed.
+    crypto::use_deterministic_openssl_rand(s.seed, "device-side");
+    use_simulated_time_in_logs();
+
+    namespace fs = std::filesystem;
+    fs::path work = options.work_dir;
+    if (work.empty()) {
+        work = fs::temp_directory_path() / fmt::format("spherevp-{}-{}", ::getpid(), s.seed);
+        fs::remove_all(work);
+    }
+    fs::create_directories(work);
+
+    const auto variant = load_variant(find_variant(s.variant));
+    const auto keys = make_keys(s);
+    auto sync = protocol::SimSync::create(work / "sim-sync", s.epoch_unix_s * 1'000'000'000ll);
+
+    // ---- the cloud, its own process
+    std::optional<CloudService> cloud;
+    std::optional<os::OsConfig> os_config;
+    if (s.cloud) {
+        cloud.emplace(CloudService::start(options.spherevp_binary, work, s.seed, work / "sim-sync"));
+        os::OsConfig c;
+        c.hostname = "dev0";
+        c.cloud_host = kCloudHostName;
+        c.cloud_ip = ipv4_from_string(kCloudDeviceIp);
+        c.cloud_port = kCloudDevicePort;
+        c.trusted_roots_pem = cloud->service_ca_pem();
+        os_config = c;
+    }
+
+    // ---- images
+    std::map<std::string, Bytes> images;
+    for (const auto& spec : s.images) images[spec.name] = build_image(s, spec, keys, os_config);
+    if (cloud)
+        for (const auto& name : s.cloud_known_good) cloud->upload_image(images.at(name));
+
+    // ---- the device
+    EventLog log;
+    DeviceContext context("dev0", log, s.seed);
+    HostBridge bridge;
+    bridge.attach_sync(&sync);
+    if (cloud)
+        bridge.add_route({ipv4_from_string(kCloudDeviceIp), kCloudDevicePort, "127.0.0.1", cloud->port()});
+    Device device("dev0", variant, context, bridge);
+
+    Provisioning p;
+    {
+        crypto::DeterministicRandom uds(s.seed, "dev0/uds");
+        uds.fill(p.device_secret);
+    }
+    for (const auto& k : s.device.trusted_keys) p.root_keys.push_back(keys.at(k).public_key().key_id());
+    for (const auto& k : s.device.revoked_keys)
+        p.revoked_root_keys.push_back(static_cast<std::size_t>(
+            std::find(s.device.trusted_keys.begin(), s.device.trusted_keys.end(), k) - s.device.trusted_keys.begin()));
+    for (const auto& [name, value] : s.device.counters) p.counters[name] = value;
+    p.product = image::guid_from_string(s.product);
+    p.debug_locked = s.device.debug_locked;
+    for (const auto& [partition, names] : s.device.flash) {
+        try {
+            variant.partition(partition);
+        } catch (const InputError&) {
+            throw InputError(s.file, s.device.line, fmt::format("device.flash: variant '{}' has no partition '{}'", variant.name, partition));
+        }
+        Bytes bytes;
+        for (const auto& n : names) {
+            bytes.resize((bytes.size() + kAppAlignment - 1) / kAppAlignment * kAppAlignment, 0xFF);
+            const auto& img = images.at(n);
+            bytes.insert(bytes.end(), img.begin(), img.end());
+        }
+        if (bytes.size() > variant.partition(partition).size)
+            throw InputError(s.file, s.device.line,
+                             fmt::format("device.flash: {} bytes of images do not fit partition '{}' ({} bytes)", bytes.size(),
+                                         partition, variant.partition(partition).size));
+        p.partitions[partition] = std::move(bytes);
+    }
+    device.provision(p);
+    device.security().config();
+
+    os::Kernel kernel(device.app_core(), device.os_device_tree(s.epoch_unix_s));
+    device.app_core().set_os_entry([&kernel](AppCore&, const BootHandoff& h) { kernel.boot(h); });
+
+    // ---- expectations decide as events arrive, so the run can stop once all are decided.
+    // The cloud's events arrive only at the end (from its own process), so a scenario that
+    // expects cloud events runs its full duration; the verdict is taken on the merged log.
+    ExpectationMonitor monitor(s.expectations);
+    const bool can_stop_early = std::none_of(s.expectations.begin(), s.expectations.end(),
+                                             [](const Expectation& x) { return x.src.starts_with("cloud."); });
+    log.on_event([&](const Event& e) {
+        monitor.on_event(e);
+        if (can_stop_early && monitor.all_decided()) sc_core::sc_stop();
+    });
+    std::string console;
+    device.uart(variant.peripherals.front().name).on_transmit([&console](char c) { console.push_back(c); });
+
+    context.emit(ev::sim_started, {{"scenario", s.name}, {"variant", variant.name}, {"seed", s.seed}, {"devices", s.devices}});
+
+    sc_core::sc_spawn([&] {
+        for (const auto& a : s.timeline) {
+            const auto now = sim_now_ns();
+            if (a.at_ns > now) sc_core::wait(sc_core::sc_time(static_cast<double>(a.at_ns - now), sc_core::SC_NS));
+            if (a.kind == "tamper-flash") {
+                const auto& part = variant.partition(a.partition);
+                if (a.offset + a.bytes.size() > part.size)
+                    throw InputError(s.file, a.line, fmt::format("tamper-flash: offset 0x{:x} + {} bytes is outside partition '{}'",
+                                                                 a.offset, a.bytes.size(), a.partition));
+                device.flash().tamper(part.offset + a.offset, a.bytes);
+            }
+        }
+    }, "timeline");
+    sc_core::sc_spawn([&] {
+        for (;;) {
+            const auto now = sim_now_ns();
+            const auto next = monitor.next_deadline(now);
+            if (next == 0 || next >= s.duration_ns) return;
+            sc_core::wait(sc_core::sc_time(static_cast<double>(next - now), sc_core::SC_NS));
+            monitor.advance(sim_now_ns());
+            if (can_stop_early && monitor.all_decided()) sc_core::sc_stop();
+        }
+    }, "deadlines");
+
+    sc_core::sc_start(sc_core::sc_time(static_cast<double>(s.duration_ns), sc_core::SC_NS));
+    const std::uint64_t end = std::min<std::uint64_t>(sim_now_ns(), s.duration_ns);
+    const bool stopped_early = can_stop_early && monitor.all_decided();
+    context.emit(ev::sim_finished, {{"reason", stopped_early ? "all expectations decided" : "duration reached"}});
+
+    // ---- merge the cloud's events (timestamped in simulated time through the sync file);
+    // at equal times the device's events come first, each side keeping its own order.
+    std::vector<Event> merged = log.events();
+    if (cloud) {
+        auto cloud_events = cloud->stop_and_collect_events();
+        merged.insert(merged.end(), cloud_events.begin(), cloud_events.end());
+        std::stable_sort(merged.begin(), merged.end(), [](const Event& a, const Event& b) { return a.t_ns < b.t_ns; });
+    }
+    ExpectationMonitor verdict(s.expectations);
+    for (const auto& e : merged)
+        if (e.t_ns <= end) verdict.on_event(e);
+    verdict.finish(end);
+
+    result.events = std::move(merged);
+    result.expectations = verdict.results();
+    result.passed = verdict.all_passed();
+    result.sim_end_ns = end;
+    result.console = console;
+    if (!options.events_file.empty()) {
+        std::ofstream out(options.events_file, std::ios::trunc);
+        if (!out) throw std::runtime_error(options.events_file.string() + ": cannot write the event log");
+        out << events_to_jsonl(result.events);
+    }
+    if (!options.keep_work_dir && options.work_dir.empty()) fs::remove_all(work);
+    result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    return result;
+}
+
+}  // namespace svp::scenario

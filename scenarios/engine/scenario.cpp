@@ -1,0 +1,247 @@
+#include "scenarios/engine/scenario.h"
+
+#include <ctime>
+#include <filesystem>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "common/events/event.h"
+#include "common/image/image_format.h"
+#include "platform/yaml_reader.h"
+
+namespace svp::scenario {
+namespace {
+
+using yaml::Map;
+
+nlohmann::json to_json(const YAML::Node& n) {
+    if (n.IsMap()) {
+        auto j = nlohmann::json::object();
+        for (const auto& kv : n) j[kv.first.as<std::string>()] = to_json(kv.second);
+        return j;
+    }
+    if (n.IsSequence()) {
+        auto j = nlohmann::json::array();
+        for (const auto& x : n) j.push_back(to_json(x));
+        return j;
+    }
+    if (n.IsNull()) return nullptr;
+    const auto s = n.as<std::string>();
+    if (n.Tag() == "!") return s;  // quoted: keep text
+    if (s == "true") return true;
+    if (s == "false") return false;
+    try {
+        std::size_t used = 0;
+        long long v = std::stoll(s, &used, 10);
+        if (used == s.size()) return v;
+    } catch (const std::exception&) {
+    }
+    return s;
+}
+
+std::int64_t parse_epoch(const Map& m, const std::string& key) {
+    const auto text = m.str(key);
+    std::tm tm{};
+    const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (!end || *end != '\0') m.fail(key, "'" + text + "' is not a UTC time like 2026-01-01T00:00:00Z");
+    return static_cast<std::int64_t>(timegm(&tm));
+}
+
+std::pair<std::string, std::string> split_event(const Map& m, const std::string& key, const std::string& text) {
+    const auto slash = text.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == text.size())
+        m.fail(key, "'" + text + "' is not SRC/EVENT (like sec.boot/image.rejected); `spherevp events` lists them");
+    auto src = text.substr(0, slash), ev = text.substr(slash + 1);
+    for (const auto& t : all_event_types())
+        if (t.src == src && t.name == ev) return {src, ev};
+    m.fail(key, "no event type '" + text + "'; `spherevp events` lists them");
+}
+
+}  // namespace
+
+std::string Expectation::describe() const {
+    std::string where_text;
+    for (const auto& [k, v] : where) where_text += fmt::format("{}{}={}", where_text.empty() ? " where " : ", ", k, v);
+    if (kind == Kind::occurs)
+        return fmt::format("{}/{}{} {}", src, ev, where_text,
+                           within_ns ? "within " + yaml::format_duration_ns(within_ns) : "by the end");
+    return fmt::format("never {}/{}{}{}", src, ev, where_text,
+                       for_ns ? " for " + yaml::format_duration_ns(for_ns) : "");
+}
+
+const ImageSpec& Scenario::image(const std::string& n) const {
+    for (const auto& i : images)
+        if (i.name == n) return i;
+    throw InputError(file, 0, "no image named '" + n + "'");
+}
+
+Scenario load(const std::string& path) {
+    Scenario s;
+    s.file = path;
+    Map top(yaml::load_file(path), path, "scenario");
+    top.only({"name", "summary", "tags", "variant", "seed", "epoch", "duration", "devices", "cloud", "product", "keys",
+              "images", "device", "timeline", "expect"});
+    s.name = top.str("name");
+    s.summary = top.str("summary", "");
+    s.tags = top.strings("tags");
+    s.variant = top.str("variant", s.variant);
+    s.seed = top.u64("seed", s.seed);
+    if (top.has("epoch")) s.epoch_unix_s = parse_epoch(top, "epoch");
+    s.duration_ns = yaml::parse_duration_ns(top.node("duration"), path, "scenario: duration");
+    if (s.duration_ns == 0) top.fail("duration", "must be longer than 0");
+    s.devices = static_cast<int>(top.u64("devices", 1));
+    if (s.devices != 1) top.fail("devices", "this build simulates exactly one device per scenario");
+    s.product = top.str("product");
+    image::guid_from_string(s.product, path + ": product");
+
+    if (auto cloud = top.optional("cloud")) {
+        if (cloud->IsScalar() && cloud->as<std::string>() == "none") {
+            s.cloud = false;
+        } else {
+            Map c(*cloud, path, "cloud");
+            c.only({"known_good"});
+            s.cloud_known_good = c.strings("known_good");
+        }
+    }
+
+    std::set<std::string> key_names;
+    if (auto keys = top.optional("keys")) {
+        Map km(*keys, path, "keys");
+        for (const auto& kv : km.raw()) {
+            KeySpec k;
+            k.name = kv.first.as<std::string>();
+            k.line = yaml::line_of(kv.first);
+            if (!kv.second.IsNull()) {
+                Map m(kv.second, path, "key '" + k.name + "'");
+                m.only({"file"});
+                if (m.has("file")) {
+                    k.file = (std::filesystem::path(path).parent_path() / m.str("file")).string();
+                    if (!std::filesystem::exists(k.file)) m.fail("file", "no such file: " + k.file);
+                }
+            }
+            key_names.insert(k.name);
+            s.keys.push_back(k);
+        }
+    }
+
+    std::set<std::string> image_names;
+    {
+        Map images(top.node("images"), path, "images");
+        for (const auto& kv : images.raw()) {
+            ImageSpec i;
+            i.name = kv.first.as<std::string>();
+            Map m(kv.second, path, "image '" + i.name + "'");
+            m.only({"type", "component", "version", "counter", "key", "development", "payload", "payload_size", "os_config",
+                    "manifest", "product"});
+            i.line = m.line();
+            i.type = m.str("type");
+            if (!image::image_type_from_string(i.type)) m.fail("type", "unknown image type '" + i.type + "'");
+            i.component = m.str("component");
+            image::guid_from_string(i.component, fmt::format("{}:{}: image '{}': component", path, m.line(), i.name));
+            i.version = m.str("version", i.version);
+            try {
+                image::version_from_string(i.version);
+            } catch (const InputError& e) {
+                m.fail("version", e.message());
+            }
+            i.counter = static_cast<std::uint32_t>(m.u64("counter", 0));
+            i.key = m.str("key");
+            if (!key_names.count(i.key)) m.fail("key", "no key named '" + i.key + "' under keys:");
+            i.development = m.boolean("development", false);
+            i.payload_text = m.str("payload", "");
+            i.payload_size = m.size("payload_size", 0);
+            i.os_config = m.boolean("os_config", false);
+            i.product = m.str("product", s.product);
+            if (auto man = m.optional("manifest")) i.manifest = to_json(*man);
+            if (i.type == "application" && !i.manifest.is_object()) m.fail_here("an application image needs a manifest");
+            image_names.insert(i.name);
+            s.images.push_back(i);
+        }
+    }
+    for (const auto& n : s.cloud_known_good)
+        if (!image_names.count(n)) top.fail("cloud", "known_good names no image '" + n + "'");
+
+    {
+        Map d(top.node("device"), path, "device");
+        d.only({"trusted_keys", "revoked_keys", "counters", "debug_locked", "flash"});
+        s.device.line = d.line();
+        s.device.trusted_keys = d.strings("trusted_keys");
+        s.device.revoked_keys = d.strings("revoked_keys");
+        for (const auto& k : s.device.trusted_keys)
+            if (!key_names.count(k)) d.fail("trusted_keys", "no key named '" + k + "'");
+        for (const auto& k : s.device.revoked_keys)
+            if (std::find(s.device.trusted_keys.begin(), s.device.trusted_keys.end(), k) == s.device.trusted_keys.end())
+                d.fail("revoked_keys", "'" + k + "' is not among trusted_keys");
+        if (auto counters = d.optional("counters")) {
+            Map c(*counters, path, "device.counters");
+            for (const auto& kv : c.raw())
+                s.device.counters[kv.first.as<std::string>()] = static_cast<unsigned>(c.u64(kv.first.as<std::string>()));
+        }
+        s.device.debug_locked = d.boolean("debug_locked", true);
+        Map flash(d.node("flash"), path, "device.flash");
+        for (const auto& kv : flash.raw()) {
+            const auto part = kv.first.as<std::string>();
+            std::vector<std::string> names = flash.strings(part);
+            for (const auto& n : names)
+                if (!image_names.count(n)) flash.fail(part, "no image named '" + n + "'");
+            s.device.flash[part] = names;
+        }
+    }
+
+    if (auto timeline = top.optional("timeline")) {
+        if (!timeline->IsSequence()) top.fail("timeline", "expected a list of actions");
+        for (const auto& node : *timeline) {
+            Map m(node, path, "timeline action");
+            Action a;
+            a.line = m.line();
+            a.at_ns = yaml::parse_duration_ns(m.node("at"), path, "timeline action: at");
+            a.kind = m.str("do");
+            if (a.kind == "tamper-flash") {
+                m.only({"at", "do", "partition", "offset", "bytes"});
+                a.partition = m.str("partition");
+                a.offset = m.u64("offset");
+                try {
+                    a.bytes = from_hex(m.str("bytes"), "bytes");
+                } catch (const InputError& e) {
+                    m.fail("bytes", e.message());
+                }
+                if (a.bytes.empty()) m.fail("bytes", "give at least one byte");
+            } else {
+                m.fail("do", "unknown action '" + a.kind + "' (known: tamper-flash)");
+            }
+            s.timeline.push_back(a);
+        }
+    }
+
+    {
+        auto expect = top.node("expect");
+        if (!expect.IsSequence() || expect.size() == 0) top.fail("expect", "a scenario needs at least one expectation");
+        for (const auto& node : expect) {
+            Map m(node, path, "expectation");
+            m.only({"event", "never", "where", "within", "for"});
+            Expectation e;
+            e.line = m.line();
+            if (m.has("event") == m.has("never")) m.fail_here("give exactly one of 'event:' or 'never:'");
+            e.kind = m.has("event") ? Expectation::Kind::occurs : Expectation::Kind::never;
+            const std::string key = e.kind == Expectation::Kind::occurs ? "event" : "never";
+            std::tie(e.src, e.ev) = split_event(m, key, m.str(key));
+            if (auto where = m.optional("where")) {
+                Map w(*where, path, "where");
+                for (const auto& kv : w.raw()) e.where[kv.first.as<std::string>()] = kv.second.as<std::string>();
+            }
+            if (m.has("within")) {
+                if (e.kind == Expectation::Kind::never) m.fail("within", "use 'for:' with 'never:'");
+                e.within_ns = yaml::parse_duration_ns(m.node("within"), path, "expectation: within");
+            }
+            if (m.has("for")) {
+                if (e.kind == Expectation::Kind::occurs) m.fail("for", "use 'within:' with 'event:'");
+                e.for_ns = yaml::parse_duration_ns(m.node("for"), path, "expectation: for");
+            }
+            s.expectations.push_back(e);
+        }
+    }
+    return s;
+}
+
+}  // namespace svp::scenario

@@ -1,0 +1,87 @@
+// A scenario file, parsed and validated (scenarios/README.md documents the format).
+// Every value keeps the line it came from, so a mistake anywhere is `file:line: what`.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/util/bytes.h"
+
+namespace svp::scenario {
+
+struct KeySpec {
+    std::string name;
+    std::string file;  // PEM; empty = derived from the scenario seed and the key name
+    int line = 0;
+};
+
+struct ImageSpec {
+    std::string name, type, component, version = "1.0.0", key;
+    std::uint32_t counter = 0;
+    bool development = false;
+    std::string payload_text;        // payload bytes as text
+    std::uint64_t payload_size = 0;  // pad the payload to this size (bytes of 0x00)
+    bool os_config = false;          // payload = the OS configuration the runner generates
+    nlohmann::json manifest;         // protected area (app_manifest.json for apps)
+    std::string product;             // defaults to the scenario's product
+    int line = 0;
+};
+
+struct DeviceSpec {
+    std::vector<std::string> trusted_keys;  // fuse slots, in order
+    std::vector<std::string> revoked_keys;
+    std::map<std::string, unsigned> counters;
+    bool debug_locked = true;
+    std::map<std::string, std::vector<std::string>> flash;  // partition -> image names (apps: several)
+    int line = 0;
+};
+
+struct Action {
+    std::uint64_t at_ns = 0;
+    std::string kind;  // tamper-flash
+    std::string partition;
+    std::uint64_t offset = 0;
+    Bytes bytes;
+    int device = -1;   // -1 = every device
+    int line = 0;
+};
+
+struct Expectation {
+    enum class Kind { occurs, never } kind = Kind::occurs;
+    std::string src, ev;                       // "sec.boot", "image.rejected"
+    std::map<std::string, std::string> where;  // field -> expected value (as text)
+    std::uint64_t within_ns = 0;               // occurs: by this time (0 = by the end)
+    std::uint64_t for_ns = 0;                  // never: during [0, for) (0 = whole run)
+    int line = 0;
+    std::string describe() const;
+};
+
+struct Scenario {
+    std::string file, name, summary;
+    std::vector<std::string> tags;
+    std::string variant = "mt3620";
+    std::uint64_t seed = 1;
+    std::int64_t epoch_unix_s = 1'767'225'600;  // 2026-01-01T00:00:00Z
+    std::uint64_t duration_ns = 0;
+    int devices = 1;
+    bool cloud = true;                          // start a cloud stub for this run
+    std::vector<std::string> cloud_known_good;  // image names uploaded as known-good
+    std::string product;
+    std::vector<KeySpec> keys;
+    std::vector<ImageSpec> images;
+    DeviceSpec device;
+    std::vector<Action> timeline;
+    std::vector<Expectation> expectations;
+
+    const ImageSpec& image(const std::string& name) const;
+};
+
+// Throws InputError (file:line) for anything malformed or inconsistent.
+Scenario load(const std::string& path);
+
+}  // namespace svp::scenario
