@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     register_image(app);
     register_events(app);
+    register_cloud(app);
 
     try {
         app.parse(argc, argv);

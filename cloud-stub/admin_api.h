@@ -1,0 +1,41 @@
+// The admin REST API under /admin/v1, for `spherevp cloud admin`, curl and scenario runners.
+// Every request carries "Authorization: Bearer <token>" (the token file next to the database).
+//
+//   POST /admin/v1/images                 raw signed image bytes: the image becomes known-good
+//   GET  /admin/v1/images                 known-good images
+//   GET  /admin/v1/devices                devices, their state and latest certificate
+//   POST /admin/v1/devices/{id}/revoke    {"reason": TEXT} (optional body)
+//   GET  /admin/v1/audit?limit=N          the latest N audit rows (default 100)
+//   GET  /admin/v1/telemetry?device=ID&limit=N
+#pragma once
+
+#include "cloud-stub/admin_token.h"
+#include "cloud-stub/api_types.h"
+#include "cloud-stub/service_context.h"
+
+namespace svp::cloud {
+
+inline constexpr std::size_t kDefaultListLimit = 100;
+inline constexpr std::size_t kMaxListLimit = 100000;
+inline constexpr std::size_t kMaxRevokeReasonLength = 256;
+
+class AdminApi {
+public:
+    AdminApi(ServiceContext& context, const AdminToken& token) : ctx_(context), token_(token) {}
+
+    // Refuses (401 "unauthenticated") unless the request carries the admin bearer token.
+    void authenticate(const ApiRequest& request, RequestScope& scope) const;
+
+    ApiResponse upload_image(const ApiRequest& request, RequestScope& scope);
+    ApiResponse list_images(const ApiRequest& request, RequestScope& scope);
+    ApiResponse list_devices(const ApiRequest& request, RequestScope& scope);
+    ApiResponse revoke_device(const ApiRequest& request, RequestScope& scope);
+    ApiResponse audit_log(const ApiRequest& request, RequestScope& scope);
+    ApiResponse telemetry(const ApiRequest& request, RequestScope& scope);
+
+private:
+    ServiceContext& ctx_;
+    const AdminToken& token_;
+};
+
+}  // namespace svp::cloud

@@ -1,0 +1,119 @@
+#include "cloud-stub/api_router.h"
+
+#include <fmt/format.h>
+
+#include "common/util/log.h"
+
+namespace svp::cloud {
+namespace {
+
+bool matches(const std::vector<std::string_view>& pattern, const std::vector<std::string>& segments,
+             std::map<std::string, std::string>* captures) {
+    if (pattern.size() != segments.size()) return false;
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        const auto& p = pattern[i];
+        if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+            if (captures) (*captures)[std::string(p.substr(1, p.size() - 2))] = segments[i];
+        } else if (p != segments[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string path_only(std::string_view target) { return std::string(target.substr(0, target.find('?'))); }
+
+}  // namespace
+
+ApiRouter::ApiRouter(ServiceContext& context, const AdminToken& token)
+    : ctx_(context), attestation_(context), telemetry_(context), admin_(context, token) {
+    auto bind = [](auto* api, auto method) {
+        return [api, method](const ApiRequest& r, RequestScope& s) { return (api->*method)(r, s); };
+    };
+    routes_ = {
+        {"POST", {"v1", "attestation", "challenge"}, "attest.challenge", Area::attestation, bind(&attestation_, &AttestationApi::challenge)},
+        {"POST", {"v1", "attestation", "quote"}, "attest.quote", Area::attestation, bind(&attestation_, &AttestationApi::quote)},
+        {"POST", {"v1", "telemetry"}, "telemetry.upload", Area::telemetry, bind(&telemetry_, &TelemetryApi::upload)},
+        {"POST", {"admin", "v1", "images"}, "image.upload", Area::admin, bind(&admin_, &AdminApi::upload_image)},
+        {"GET", {"admin", "v1", "images"}, "image.list", Area::admin, bind(&admin_, &AdminApi::list_images)},
+        {"GET", {"admin", "v1", "devices"}, "device.list", Area::admin, bind(&admin_, &AdminApi::list_devices)},
+        {"POST", {"admin", "v1", "devices", "{id}", "revoke"}, "device.revoke", Area::admin, bind(&admin_, &AdminApi::revoke_device)},
+        {"GET", {"admin", "v1", "audit"}, "audit.list", Area::admin, bind(&admin_, &AdminApi::audit_log)},
+        {"GET", {"admin", "v1", "telemetry"}, "telemetry.list", Area::admin, bind(&admin_, &AdminApi::telemetry)},
+    };
+}
+
+const ApiRouter::Route* ApiRouter::match(const ApiRequest& request, RequestScope& scope) const {
+    bool path_known = false;
+    for (const auto& route : routes_) {
+        if (!matches(route.pattern, scope.target.segments, nullptr)) continue;
+        path_known = true;
+        if (route.method != request.method) continue;
+        matches(route.pattern, scope.target.segments, &scope.params);
+        return &route;
+    }
+    if (path_known)
+        throw ApiError(405, reason::method_not_allowed, fmt::format("{} is not a method of {}", request.method, scope.subject));
+    throw ApiError(404, reason::not_found, fmt::format("no endpoint {}", scope.subject));
+}
+
+ApiResponse ApiRouter::handle(const ApiRequest& request) {
+    RequestScope scope;
+    scope.action = "http";
+    scope.subject = path_only(request.target);
+    const EventType* refused = &ev::cloud_http_refused;
+    try {
+        scope.target = parse_target(request.target);
+        const Route* route = match(request, scope);
+        scope.action = std::string(route->action);
+        switch (route->area) {
+        case Area::attestation: refused = &ev::cloud_attest_refused; break;
+        case Area::telemetry: refused = &ev::cloud_telemetry_refused; break;
+        case Area::admin:
+            refused = &ev::cloud_admin_refused;
+            admin_.authenticate(request, scope);
+            break;
+        }
+        return route->handler(request, scope);
+    } catch (const ApiError& e) {
+        return refuse(e, scope, *refused);
+    } catch (const std::exception& e) {
+        // Not the client's fault: say so, keep serving, and leave the details in the log.
+        log::get("cloud.http")->error("{} {}: internal error: {}", request.method, scope.subject, e.what());
+        return {500, {{"error", "internal"}, {"detail", "the service failed; see its log"}}};
+    }
+}
+
+ApiResponse ApiRouter::refuse(const ApiError& e, const RequestScope& scope, const EventType& event) {
+    ctx_.store.audit({0, ctx_.clock.now_unix_ns(), scope.actor, scope.action, scope.subject, "refused", e.code(), e.detail()});
+    Fields fields = scope.event_fields;
+    fields["action"] = scope.action;
+    fields["reason"] = e.code();
+    ctx_.events.emit(event, std::move(fields));
+    return {e.status(), {{"error", e.code()}, {"detail", e.detail()}}};
+}
+
+ApiResponse ApiRouter::refuse_request(const ApiError& error, std::string_view target) {
+    RequestScope scope;
+    scope.action = "http";
+    scope.subject = path_only(target);
+    return refuse(error, scope, ev::cloud_http_refused);
+}
+
+std::size_t ApiRouter::body_limit(std::string_view method, std::string_view target,
+                                  std::string_view authorization) const {
+    if (method == "POST" && path_only(target) == "/admin/v1/images") {
+        ApiRequest probe;
+        probe.authorization = std::string(authorization);
+        RequestScope scope;
+        try {
+            admin_.authenticate(probe, scope);
+            return kMaxImageUploadBytes;
+        } catch (const ApiError&) {
+            // Not authenticated: the small limit; the router refuses it with 401 once read.
+        }
+    }
+    return kMaxRequestBytes;
+}
+
+}  // namespace svp::cloud

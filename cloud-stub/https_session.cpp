@@ -1,0 +1,174 @@
+#include "cloud-stub/https_session.h"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <fmt/format.h>
+
+#include "cloud-stub/tls_server_context.h"
+#include "common/util/log.h"
+
+namespace svp::cloud {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = boost::asio::ssl;
+
+// JSON text for a response. Strings reaching a response are validated UTF-8, but a refusal's
+// detail may quote what a client sent: replace, never throw, on a bad byte.
+std::string to_text(const nlohmann::ordered_json& body) {
+    return body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+// The router turns every refusal into a response; this catches what it cannot (the store
+// failing while it records one), so one request's failure never ends the service.
+template <class Fn>
+ApiResponse guarded(Fn&& fn) {
+    try {
+        return fn();
+    } catch (const std::exception& e) {
+        log::get("cloud.http")->error("internal error: {}", e.what());
+        return {500, {{"error", "internal"}, {"detail", "the service failed; see its log"}}};
+    }
+}
+
+}  // namespace
+
+HttpsSession::HttpsSession(boost::asio::ip::tcp::socket socket, ssl::context& tls, ApiRouter& router,
+                           bool wall_clock_timeouts, std::function<void(HttpsSession*)> on_closed)
+    : stream_(std::move(socket), tls), router_(router), wall_clock_timeouts_(wall_clock_timeouts),
+      on_closed_(std::move(on_closed)) {}
+
+HttpsSession::~HttpsSession() {
+    if (on_closed_) on_closed_(this);
+}
+
+void HttpsSession::arm_timeout() {
+    if (wall_clock_timeouts_) beast::get_lowest_layer(stream_).expires_after(kWallClockIdleTimeout);
+    else beast::get_lowest_layer(stream_).expires_never();
+}
+
+void HttpsSession::start() {
+    arm_timeout();
+    stream_.async_handshake(ssl::stream_base::server,
+                            [self = shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
+}
+
+void HttpsSession::close() {
+    if (closed_) return;
+    closed_ = true;
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(stream_).close();
+}
+
+void HttpsSession::on_handshake(beast::error_code ec) {
+    if (ec) {
+        // A client that gave up, or one that does not trust us: nothing to answer over.
+        log::get("cloud.http")->debug("TLS handshake failed: {}", ec.message());
+        return close();
+    }
+    peer_ = peer_certificate(stream_.native_handle());
+    read_header();
+}
+
+void HttpsSession::read_header() {
+    if (closed_) return;
+    parser_.emplace();
+    // The largest body any endpoint takes; after the header the router chooses the real
+    // limit for this request (Beast checks Content-Length against the limit as the header ends).
+    parser_->body_limit(kMaxImageUploadBytes);
+    parser_->header_limit(16 * 1024);
+    arm_timeout();
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+}
+
+void HttpsSession::on_header(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == ssl::error::stream_truncated) return shutdown();
+    if (ec == boost::asio::error::operation_aborted || ec == beast::error::timeout || closed_) return close();
+    if (ec) {
+        return send(guarded([&] { return router_.refuse_request(ApiError(400, "bad-http", ec.message()), "/"); }),
+                    false);
+    }
+    auto& req = parser_->get();
+    const auto limit = router_.body_limit(std::string(req.method_string()), std::string(req.target()),
+                                          std::string(req[http::field::authorization]));
+    if (auto length = parser_->content_length(); length && *length > limit) {
+        auto response = guarded([&] {
+            return router_.refuse_request(
+                ApiError(413, reason::too_large, fmt::format("body of {} bytes; this request takes at most {}", *length, limit)),
+                std::string(req.target()));
+        });
+        return send(std::move(response), false);  // the unread body is still on the wire: close after
+    }
+    parser_->body_limit(limit);  // for chunked bodies, whose length is not known up front
+
+    if (beast::iequals(req[http::field::expect], "100-continue")) {
+        // curl sends large uploads only after this (or after waiting a second for it).
+        auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, req.version());
+        in_flight_ = cont;
+        http::async_write(stream_, *cont, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->close();
+            self->read_body();
+        });
+        return;
+    }
+    read_body();
+}
+
+void HttpsSession::read_body() {
+    arm_timeout();
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
+}
+
+void HttpsSession::on_body(beast::error_code ec) {
+    if (ec == boost::asio::error::operation_aborted || ec == beast::error::timeout || closed_) return close();
+    if (ec) {
+        const bool too_large = ec == http::error::body_limit;
+        auto response = guarded([&] {
+            return router_.refuse_request(too_large ? ApiError(413, reason::too_large, "body over the limit of this request")
+                                                    : ApiError(400, "bad-http", ec.message()),
+                                          std::string(parser_->get().target()));
+        });
+        return send(std::move(response), false);
+    }
+    auto req = parser_->release();
+    ApiRequest request{std::string(req.method_string()), std::string(req.target()),
+                       std::string(req[http::field::authorization]), std::move(req.body()), peer_};
+    send(guarded([&] { return router_.handle(request); }), req.keep_alive());
+}
+
+void HttpsSession::send(ApiResponse api, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(api.status), 11);
+    res->set(http::field::server, "spherevp-cloud");
+    res->set(http::field::content_type, "application/json");
+    res->keep_alive(keep_alive);
+    res->body() = to_text(api.body);
+    res->prepare_payload();
+    in_flight_ = res;
+    arm_timeout();
+    http::async_write(stream_, *res, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+        self->on_sent(ec, keep_alive);
+    });
+}
+
+void HttpsSession::on_sent(beast::error_code ec, bool keep_alive) {
+    in_flight_.reset();
+    if (ec) return close();
+    if (keep_alive) return read_header();
+    shutdown();
+}
+
+void HttpsSession::shutdown() {
+    if (closed_) return;
+    arm_timeout();
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->close(); });
+}
+
+}  // namespace svp::cloud

@@ -1,0 +1,42 @@
+// What every endpoint shares (the store, the CAs, the clock, the random streams, the event
+// log) and what the router learns about one request while its handler runs.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "cloud-stub/cloud_events.h"
+#include "cloud-stub/http_target.h"
+#include "cloud-stub/pki.h"
+#include "cloud-stub/service_clock.h"
+#include "cloud-stub/service_random.h"
+#include "cloud-stub/store.h"
+
+namespace svp::cloud {
+
+struct ServiceContext {
+    CloudStore& store;
+    const ServicePki& pki;
+    const ServiceClock& clock;
+    ServiceRandom& random;
+    CloudEventLog& events;
+
+    // An audit row for a request that succeeded (refusals are audited by the router).
+    void audit_ok(std::string actor, std::string action, std::string subject, std::string detail) {
+        store.audit({0, clock.now_unix_ns(), std::move(actor), std::move(action), std::move(subject), "ok", "",
+                     std::move(detail)});
+    }
+};
+
+// Filled in as a handler learns who is asking and about what, so that a refusal thrown at
+// any point is recorded (audit row + event) with as much identity as was known.
+struct RequestScope {
+    RequestTarget target;
+    std::map<std::string, std::string> params;  // "{id}" segments of the matched route
+    std::string action;                         // the route's name: "attest.quote", "image.upload" ...
+    std::string actor = "anonymous";            // a device id or "admin" once authenticated
+    std::string subject;                        // the device, image or path concerned
+    Fields event_fields = Fields::object();     // identity fields for the refusal event
+};
+
+}  // namespace svp::cloud

@@ -1,0 +1,217 @@
+#include "cloud-stub/store.h"
+
+#include "cloud-stub/schema.h"
+
+namespace svp::cloud {
+namespace {
+
+constexpr std::string_view kImageColumns =
+    "measurement, type, component, product, version, security_counter, size, signer_key_id, uploaded_ns";
+
+ImageRecord read_image(const Statement& s) {
+    ImageRecord r;
+    r.measurement = s.text(0);
+    r.type = static_cast<int>(s.int64(1));
+    r.component = s.text(2);
+    r.product = s.text(3);
+    r.version = s.text(4);
+    r.security_counter = static_cast<std::uint32_t>(s.int64(5));
+    r.size = static_cast<std::uint64_t>(s.int64(6));
+    r.signer_key_id = s.text(7);
+    r.uploaded_ns = s.int64(8);
+    return r;
+}
+
+constexpr std::string_view kDeviceColumns = "device_id, first_seen_ns, last_attested_ns, revoked_ns, revoke_reason";
+
+DeviceRecord read_device(const Statement& s) {
+    return {s.text(0), s.optional_int64(1), s.optional_int64(2), s.optional_int64(3), s.text(4)};
+}
+
+std::int64_t as_limit(std::size_t limit) {
+    return static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX));
+}
+
+}  // namespace
+
+CloudStore::CloudStore(const std::filesystem::path& path, std::int64_t now_unix_ns) : db_(path) {
+    // WAL: readers never block the writer and a crash never leaves a half-applied commit.
+    // synchronous=FULL: in WAL mode NORMAL may lose the last commits on power loss; FULL
+    // fsyncs the log at each commit, which is what "acknowledged" must mean.
+    db_.exec("PRAGMA journal_mode=WAL");
+    db_.exec("PRAGMA synchronous=FULL");
+    db_.exec("PRAGMA foreign_keys=ON");
+    // The service is one process with one connection; a second process (an operator's sqlite3
+    // shell) may hold a lock briefly.
+    db_.exec("PRAGMA busy_timeout=5000");
+    migrate(db_, now_unix_ns);
+}
+
+std::string CloudStore::journal_mode() { return db_.query_text("PRAGMA journal_mode"); }
+int CloudStore::synchronous_level() { return std::stoi(db_.query_text("PRAGMA synchronous")); }
+int CloudStore::schema_version() { return cloud::schema_version(db_); }
+
+bool CloudStore::add_image(const ImageRecord& r, ByteView bytes) {
+    db_.prepare("INSERT OR IGNORE INTO images(measurement, type, component, product, version, security_counter, "
+                "size, signer_key_id, uploaded_ns, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
+        .bind(1, r.measurement)
+        .bind(2, std::int64_t{r.type})
+        .bind(3, r.component)
+        .bind(4, r.product)
+        .bind(5, r.version)
+        .bind(6, std::int64_t{r.security_counter})
+        .bind(7, static_cast<std::int64_t>(r.size))
+        .bind(8, r.signer_key_id)
+        .bind(9, r.uploaded_ns)
+        .bind(10, bytes)
+        .run();
+    return db_.changes() == 1;
+}
+
+std::optional<ImageRecord> CloudStore::find_image(std::string_view measurement) {
+    auto s = db_.prepare(std::string("SELECT ") + std::string(kImageColumns) + " FROM images WHERE measurement = ?1");
+    s.bind(1, measurement);
+    if (!s.step()) return std::nullopt;
+    return read_image(s);
+}
+
+std::vector<ImageRecord> CloudStore::images() {
+    auto s = db_.prepare(std::string("SELECT ") + std::string(kImageColumns) + " FROM images ORDER BY uploaded_ns, measurement");
+    std::vector<ImageRecord> out;
+    while (s.step()) out.push_back(read_image(s));
+    return out;
+}
+
+void CloudStore::add_nonce(const NonceRecord& n) {
+    db_.prepare("INSERT INTO nonces(nonce, device_id, issued_ns, expires_ns, used_ns) VALUES (?1, ?2, ?3, ?4, ?5)")
+        .bind(1, n.nonce)
+        .bind(2, n.device_id)
+        .bind(3, n.issued_ns)
+        .bind(4, n.expires_ns)
+        .bind(5, n.used_ns)
+        .run();
+}
+
+std::optional<NonceRecord> CloudStore::find_nonce(std::string_view nonce) {
+    auto s = db_.prepare("SELECT nonce, device_id, issued_ns, expires_ns, used_ns FROM nonces WHERE nonce = ?1");
+    s.bind(1, nonce);
+    if (!s.step()) return std::nullopt;
+    return NonceRecord{s.text(0), s.text(1), s.int64(2), s.int64(3), s.optional_int64(4)};
+}
+
+bool CloudStore::consume_nonce(std::string_view nonce, std::int64_t now_ns) {
+    db_.prepare("UPDATE nonces SET used_ns = ?2 WHERE nonce = ?1 AND used_ns IS NULL").bind(1, nonce).bind(2, now_ns).run();
+    return db_.changes() == 1;
+}
+
+std::int64_t CloudStore::purge_nonces(std::int64_t before_ns) {
+    db_.prepare("DELETE FROM nonces WHERE expires_ns < ?1").bind(1, before_ns).run();
+    return db_.changes();
+}
+
+std::optional<DeviceRecord> CloudStore::find_device(std::string_view device_id) {
+    auto s = db_.prepare(std::string("SELECT ") + std::string(kDeviceColumns) + " FROM devices WHERE device_id = ?1");
+    s.bind(1, device_id);
+    if (!s.step()) return std::nullopt;
+    return read_device(s);
+}
+
+std::vector<DeviceRecord> CloudStore::devices() {
+    auto s = db_.prepare(std::string("SELECT ") + std::string(kDeviceColumns) + " FROM devices ORDER BY device_id");
+    std::vector<DeviceRecord> out;
+    while (s.step()) out.push_back(read_device(s));
+    return out;
+}
+
+bool CloudStore::record_attestation(std::string_view device_id, const CertificateRecord& c, std::int64_t now_ns) {
+    Transaction tx(db_);
+    db_.prepare("INSERT OR IGNORE INTO devices(device_id) VALUES (?1)").bind(1, device_id).run();
+    db_.prepare("UPDATE devices SET first_seen_ns = ?2 WHERE device_id = ?1 AND first_seen_ns IS NULL")
+        .bind(1, device_id)
+        .bind(2, now_ns)
+        .run();
+    const bool first = db_.changes() == 1;
+    db_.prepare("UPDATE devices SET last_attested_ns = ?2 WHERE device_id = ?1").bind(1, device_id).bind(2, now_ns).run();
+    db_.prepare("INSERT INTO certificates(serial, device_id, not_before_s, not_after_s, issued_ns, pem) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+        .bind(1, c.serial)
+        .bind(2, c.device_id)
+        .bind(3, c.not_before_s)
+        .bind(4, c.not_after_s)
+        .bind(5, c.issued_ns)
+        .bind(6, c.pem)
+        .run();
+    tx.commit();
+    return first;
+}
+
+bool CloudStore::revoke_device(std::string_view device_id, std::int64_t now_ns, std::string_view reason) {
+    Transaction tx(db_);
+    db_.prepare("INSERT OR IGNORE INTO devices(device_id) VALUES (?1)").bind(1, device_id).run();
+    db_.prepare("UPDATE devices SET revoked_ns = ?2, revoke_reason = ?3 WHERE device_id = ?1 AND revoked_ns IS NULL")
+        .bind(1, device_id)
+        .bind(2, now_ns)
+        .bind(3, reason)
+        .run();
+    const bool changed = db_.changes() == 1;
+    tx.commit();
+    return changed;
+}
+
+std::vector<CertificateRecord> CloudStore::certificates(std::string_view device_id) {
+    auto s = db_.prepare("SELECT serial, device_id, not_before_s, not_after_s, issued_ns, pem FROM certificates "
+                         "WHERE device_id = ?1 ORDER BY issued_ns, serial");
+    s.bind(1, device_id);
+    std::vector<CertificateRecord> out;
+    while (s.step()) out.push_back({s.text(0), s.text(1), s.int64(2), s.int64(3), s.int64(4), s.text(5)});
+    return out;
+}
+
+std::size_t CloudStore::add_telemetry(const std::vector<TelemetryRecord>& records) {
+    Transaction tx(db_);
+    auto s = db_.prepare("INSERT OR IGNORE INTO telemetry(device_id, seq, kind, value, received_ns) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5)");
+    std::size_t added = 0;
+    for (const auto& r : records) {
+        s.bind(1, r.device_id).bind(2, r.seq).bind(3, r.kind).bind(4, r.value).bind(5, r.received_ns).run();
+        added += static_cast<std::size_t>(db_.changes());
+        s.reset();
+    }
+    tx.commit();
+    return added;
+}
+
+std::vector<TelemetryRecord> CloudStore::telemetry(std::string_view device_id, std::size_t limit) {
+    auto s = db_.prepare("SELECT device_id, seq, kind, value, received_ns FROM ("
+                         " SELECT rowid AS r, * FROM telemetry WHERE ?1 = '' OR device_id = ?1"
+                         " ORDER BY rowid DESC LIMIT ?2) ORDER BY r");
+    s.bind(1, device_id).bind(2, as_limit(limit));
+    std::vector<TelemetryRecord> out;
+    while (s.step()) out.push_back({s.text(0), s.int64(1), s.text(2), s.real(3), s.int64(4)});
+    return out;
+}
+
+void CloudStore::audit(AuditRecord r) {
+    db_.prepare("INSERT INTO audit(at_ns, actor, action, subject, outcome, reason, detail) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+        .bind(1, r.at_ns)
+        .bind(2, r.actor)
+        .bind(3, r.action)
+        .bind(4, r.subject)
+        .bind(5, r.outcome)
+        .bind(6, r.reason)
+        .bind(7, r.detail)
+        .run();
+}
+
+std::vector<AuditRecord> CloudStore::audit_log(std::size_t limit) {
+    auto s = db_.prepare("SELECT id, at_ns, actor, action, subject, outcome, reason, detail FROM ("
+                         " SELECT * FROM audit ORDER BY id DESC LIMIT ?1) ORDER BY id");
+    s.bind(1, as_limit(limit));
+    std::vector<AuditRecord> out;
+    while (s.step())
+        out.push_back({s.int64(0), s.int64(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), s.text(7)});
+    return out;
+}
+
+}  // namespace svp::cloud

@@ -1,0 +1,29 @@
+// POST /v1/telemetry: records from an attested device (reference §4, error reporting and
+// telemetry). The device proves who it is with the certificate attestation gave it, over
+// mutual TLS: the certificate must chain to the tenant CA, be in date at the service clock
+// (checked at the handshake and again for each request, as a connection may outlive the
+// certificate), name the key it carries, and belong to a device that is not revoked.
+#pragma once
+
+#include "cloud-stub/api_types.h"
+#include "cloud-stub/service_context.h"
+
+namespace svp::cloud {
+
+inline constexpr std::size_t kMaxTelemetryRecords = 1000;  // reference §4: at most 1,000 events per report
+inline constexpr std::size_t kMaxTelemetryKindLength = 64;
+
+class TelemetryApi {
+public:
+    explicit TelemetryApi(ServiceContext& context) : ctx_(context) {}
+
+    ApiResponse upload(const ApiRequest& request, RequestScope& scope);
+
+    // The device id of a request's client certificate; refuses (401/403) otherwise.
+    std::string authenticate_device(const PeerCertificate& peer, std::int64_t now_s);
+
+private:
+    ServiceContext& ctx_;
+};
+
+}  // namespace svp::cloud
