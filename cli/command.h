@@ -27,6 +27,8 @@ CommonOptions& common_options();
 
 void register_image(CLI::App& root);
 void register_events(CLI::App& root);
+void register_run(CLI::App& root);
+void register_platform(CLI::App& root);
 void register_cloud(CLI::App& root);
 
 }  // namespace svp::cli

@@ -21,6 +21,9 @@ CommonOptions& common_options() {
 
 }  // namespace svp::cli
 
+// SystemC's library wants an sc_main; our own main drives the kernel (sc_start) instead.
+extern "C" int sc_main(int, char**) { return 0; }
+
 int main(int argc, char** argv) {
     using namespace svp::cli;
     CLI::App app{"spherevp: a full-system virtual platform for Azure-Sphere-class crossover MCUs.\n"
@@ -31,6 +34,8 @@ int main(int argc, char** argv) {
     app.add_option("--log-level", common_options().log_level,
                    "text log level on stderr: trace, debug, info, warn, error, off")
         ->capture_default_str();
+    register_run(app);
+    register_platform(app);
     register_image(app);
     register_events(app);
     register_cloud(app);

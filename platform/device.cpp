@@ -18,7 +18,7 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
     // Interrupt lines are named in the variant; create each once.
     for (const auto& p : variant_.peripherals)
         for (const auto& w : p.windows)
-            if (!w.irq.empty() && !irqs_.count(w.irq)) irqs_[w.irq] = std::make_unique<IrqLine>(w.irq);
+            if (!w.irq.empty() && !irqs_.count(w.irq)) irqs_[w.irq] = std::make_unique<IrqLine>("irq_" + w.irq);
 
     // ---- memories
     for (const auto& m : variant_.memories) {

@@ -4,6 +4,17 @@
 
 namespace svp {
 
+namespace {
+// The extension lives on our stack: detach it before the payload is destroyed, even when a
+// target throws, or the payload's destructor would free() it.
+struct ExtensionGuard {
+    ExtensionGuard(tlm::tlm_generic_payload& tx, BusInitiator& ext) : tx(tx), ext(ext) { tx.set_extension(&ext); }
+    ~ExtensionGuard() { tx.clear_extension(&ext); }
+    tlm::tlm_generic_payload& tx;
+    BusInitiator& ext;
+};
+}  // namespace
+
 BusMaster::BusMaster(sc_core::sc_module_name name, BusInitiator who)
     : sc_module(name), socket("socket"), who_(who) {
     socket.register_invalidate_direct_mem_ptr(this, &BusMaster::invalidate_direct_mem_ptr);
@@ -31,7 +42,7 @@ tlm::tlm_response_status BusMaster::access(tlm::tlm_command cmd, std::uint64_t a
     }
     tlm::tlm_generic_payload tx;
     BusInitiator ext = who_;
-    tx.set_extension(&ext);
+    ExtensionGuard guard(tx, ext);
     tx.set_command(cmd);
     tx.set_address(address);
     tx.set_data_ptr(data);
@@ -47,7 +58,6 @@ tlm::tlm_response_status BusMaster::access(tlm::tlm_command cmd, std::uint64_t a
         tx.set_address(address);
         if (socket->get_direct_mem_ptr(tx, dmi)) dmi_.push_back(dmi);
     }
-    tx.clear_extension(&ext);
     return status;
 }
 
@@ -66,15 +76,13 @@ static bool debug_access(tlm_utils::simple_initiator_socket<BusMaster>& socket, 
                          tlm::tlm_command cmd, std::uint64_t address, void* data, std::size_t length) {
     tlm::tlm_generic_payload tx;
     BusInitiator ext = who;
-    tx.set_extension(&ext);
+    ExtensionGuard guard(tx, ext);
     tx.set_command(cmd);
     tx.set_address(address);
     tx.set_data_ptr(static_cast<std::uint8_t*>(data));
     tx.set_data_length(static_cast<unsigned>(length));
     tx.set_streaming_width(static_cast<unsigned>(length));
-    const unsigned n = socket->transport_dbg(tx);
-    tx.clear_extension(&ext);
-    return n == length;
+    return socket->transport_dbg(tx) == length;
 }
 
 bool BusMaster::debug_read(std::uint64_t address, void* data, std::size_t length) {

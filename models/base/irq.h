@@ -19,10 +19,11 @@ public:
     const sc_core::sc_event& rising() const { return signal_.posedge_event(); }
     const sc_core::sc_event& changed() const { return signal_.value_changed_event(); }
     const std::string& name() const { return name_; }
-    sc_core::sc_signal<bool>& signal() { return signal_; }
+    sc_core::sc_signal<bool, sc_core::SC_MANY_WRITERS>& signal() { return signal_; }
 
 private:
-    sc_core::sc_signal<bool> signal_;
+    // Several processes drive a line (the device sets it, a core's W1C write clears it).
+    sc_core::sc_signal<bool, sc_core::SC_MANY_WRITERS> signal_;
     std::string name_;
 };
 
