@@ -48,6 +48,11 @@ void RegisterBank::guest_error(const tlm::tlm_generic_payload& tx, const std::st
                  tx.is_read() ? "read" : "write", tx.get_data_length(), initiator_name(tx), what);
 }
 
+void RegisterBank::report_guest_error(const std::string& what) {
+    ++guest_errors_;
+    log::get("guest")->warn("guest error: {}: {}", device_, what);
+}
+
 void RegisterBank::access(tlm::tlm_generic_payload& tx, bool debug) {
     const auto addr = static_cast<std::uint32_t>(tx.get_address());
     const auto len = tx.get_data_length();

@@ -78,6 +78,9 @@ public:
     Register& operator[](const std::string& name);
     const std::string& device() const { return device_; }
     std::uint64_t guest_errors() const { return guest_errors_; }
+    // For behaviour a register callback refuses (a push into a full FIFO): logged and counted
+    // like every other guest error of this device.
+    void report_guest_error(const std::string& what);
 
 private:
     void guest_error(const tlm::tlm_generic_payload& tx, const std::string& what);

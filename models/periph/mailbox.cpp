@@ -1,6 +1,6 @@
 #include "models/periph/mailbox.h"
 
-#include "common/util/log.h"
+#include <fmt/format.h>
 
 namespace svp {
 
@@ -29,8 +29,7 @@ MailboxSide::MailboxSide(sc_core::sc_module_name name, DeviceContext& device, sc
     regs_.add("DATA_PUSH", DATA_PUSH, 0, Access::wo).on_write([this](std::uint32_t, std::uint32_t v) { data_latch_ = v; });
     regs_.add("CMD_PUSH", CMD_PUSH, 0, Access::wo).on_write([this, &out, peer](std::uint32_t, std::uint32_t v) {
         if (out.size() >= Mailbox::kFifoDepth) {
-            log::get("guest")->warn("guest error: {}: CMD_PUSH with a full FIFO ({} entries); entry dropped",
-                                    this->name(), out.size());
+            regs_.report_guest_error(fmt::format("CMD_PUSH with a full FIFO ({} entries); entry dropped", out.size()));
             return;
         }
         out.push_back({v, data_latch_});

@@ -14,7 +14,7 @@ Nic::Nic(sc_core::sc_module_name name, DeviceContext& device, sc_core::sc_time a
     regs_.add("ID", ID, 0x4E494331, Access::ro);
     regs_.add("CMD", CMD, 0, Access::wo).on_write([this](std::uint32_t, std::uint32_t v) {
         if (regs_["STATUS"].value() & 1) {
-            log::get("guest")->warn("guest error: {}: CMD written while busy; ignored", this->name());
+            regs_.report_guest_error("CMD written while busy; ignored");
             return;
         }
         pending_ = v;
@@ -104,7 +104,7 @@ std::int32_t Nic::execute(std::uint32_t cmd) {
         return 0;
     }
     default:
-        log::get("guest")->warn("guest error: {}: unknown command {}", name(), cmd);
+        regs_.report_guest_error("unknown command " + std::to_string(cmd));
         return -EINVAL;
     }
 }

@@ -1,0 +1,133 @@
+// Variant files: every shipped one builds, and each kind of mistake gets its own clear
+// `file:line: what` error.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "common/util/input_error.h"
+#include "models/net/host_bridge.h"
+#include "platform/device.h"
+#include "tests/support/sim.h"
+
+using namespace svp;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string mt3620_text() { return read_text_file(find_variant("mt3620")); }
+
+// Writes `text` to a temporary variant file and returns the error loading it gives.
+std::string error_of(const std::string& text) {
+    auto path = fs::temp_directory_path() / ("svp-variant-" + std::to_string(::getpid()) + ".yaml");
+    std::ofstream(path) << text;
+    try {
+        load_variant(path);
+    } catch (const InputError& e) {
+        fs::remove(path);
+        return e.what();
+    }
+    fs::remove(path);
+    return "accepted";
+}
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+    auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    return text.replace(at, from.size(), to);
+}
+
+int line_of_error(const std::string& message) {
+    std::smatch m;
+    REQUIRE(std::regex_search(message, m, std::regex(R"(\.yaml:(\d+): )")));
+    return std::stoi(m[1]);
+}
+
+int line_containing(const std::string& text, const std::string& needle) {
+    auto at = text.find(needle);
+    REQUIRE(at != std::string::npos);
+    return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+}
+
+}  // namespace
+
+TEST_CASE("every shipped variant builds into a device the OS can run on") {
+    for (const auto& name : shipped_variants()) {
+        INFO(name);
+        test::SimContext ctx;
+        HostBridge bridge;
+        Device device(("dev_" + name).c_str(), load_variant(find_variant(name)), ctx.device, bridge);
+        auto tree = device.os_device_tree(0);
+        CHECK(tree.console_uart != 0);
+        CHECK(tree.sec_mailbox != 0);
+        CHECK(tree.ram_size > 0);
+    }
+    CHECK_FALSE(shipped_variants().empty());
+}
+
+TEST_CASE("the mt3620 variant has the MT3620 address map") {
+    auto v = load_variant(find_variant("mt3620"));
+    CHECK(v.memory("sram").base == 0x80000000);
+    CHECK(v.memory("sram").size == 4u << 20);
+    CHECK(v.flash().base == 0x90000000);
+    CHECK(v.flash().size == 16u << 20);
+    CHECK(v.core("a7").clock_mhz == 500);
+    CHECK(v.initiators().front() == "a7");
+}
+
+TEST_CASE("overlapping windows name both and the line of each") {
+    const auto text = replace(mt3620_text(), "base: 0x60000000", "base: 0x80001000");
+    const auto err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("overlaps 'sram'"));
+    CHECK(line_of_error(err) == line_containing(text, "base: 0x80001000"));
+}
+
+TEST_CASE("an unknown peripheral kind lists the known ones") {
+    const auto text = replace(mt3620_text(), "kind: nic", "kind: wifi");
+    const auto err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("unknown peripheral kind 'wifi'"));
+    CHECK_THAT(err, Catch::Contains("mailbox, nic, uart"));
+    CHECK(line_of_error(err) == line_containing(text, "kind: wifi"));
+}
+
+TEST_CASE("an implausible clock is refused at its line") {
+    const auto text = replace(mt3620_text(), "a7:  {kind: app-core, clock_mhz: 500}", "a7:  {kind: app-core, clock_mhz: -5}");
+    const auto err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("not a plausible clock"));
+    CHECK(line_of_error(err) == line_containing(text, "clock_mhz: -5"));
+}
+
+TEST_CASE("a missing required field is named") {
+    const auto text = replace(mt3620_text(), "size: 4MiB, ", "");
+    const auto err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("missing required key 'size'"));
+}
+
+TEST_CASE("a misspelt key is refused rather than defaulted") {
+    const auto text = replace(mt3620_text(), "hop_ns: 4", "hop_nss: 4");
+    const auto err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("unknown key 'hop_nss'"));
+    CHECK(line_of_error(err) == line_containing(text, "hop_nss"));
+}
+
+TEST_CASE("a boot stage naming a missing partition, and a partition off the end of flash") {
+    auto err = error_of(replace(mt3620_text(), "slots: [os_a, os_b]", "slots: [os_a, os_c]"));
+    CHECK_THAT(err, Catch::Contains("no flash partition named 'os_c'"));
+    err = error_of(replace(mt3620_text(), "{name: config, offset: 0xF77000, size: 512KiB}", "{name: config, offset: 0xF77000, size: 1MiB}"));
+    CHECK_THAT(err, Catch::Contains("past the end of the flash"));
+}
+
+TEST_CASE("a YAML syntax error reports its line") {
+    const auto err = error_of("variant: x\ncores: [\n");
+    CHECK_THAT(err, Catch::Contains("YAML syntax"));
+}
+
+TEST_CASE("`platform show` describes the resolved map") {
+    test::SimContext ctx;
+    HostBridge bridge;
+    Device device("dev0", load_variant(find_variant("mt3620")), ctx.device, bridge);
+    const auto text = device.describe();
+    CHECK_THAT(text, Catch::Contains("0x80000000-0x803fffff"));
+    CHECK_THAT(text, Catch::Contains("boot chain: security-monitor [sm_a/sm_b] -> os-kernel [os_a/os_b] -> OS"));
+}

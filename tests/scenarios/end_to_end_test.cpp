@@ -1,0 +1,135 @@
+// The whole stack through the command line, as a user and CI run it: the real spherevp binary,
+// the real cloud stub process on a loopback port, real TLS and ECDSA, a real database file.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/events/event.h"
+#include "common/util/bytes.h"
+#include "common/util/subprocess.h"
+
+using namespace svp;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kBinary = std::string(SVP_BINARY_DIR) + "/cli/spherevp";
+const std::string kScenarios = std::string(SVP_SOURCE_DIR) + "/scenarios";
+
+struct Run {
+    int status = -1;
+    std::string stdout_text, stderr_text;
+};
+
+Run spherevp(std::vector<std::string> args) {
+    auto err = fs::temp_directory_path() / ("svp-e2e-err-" + std::to_string(::getpid()));
+    args.insert(args.begin(), kBinary);
+    auto p = Subprocess::start(args, {true, err.string()});
+    Run r;
+    r.stdout_text = p.read_all();
+    r.status = p.wait();
+    r.stderr_text = read_text_file(err);
+    fs::remove(err);
+    return r;
+}
+
+std::vector<Event> read_events(const fs::path& path) {
+    std::vector<Event> out;
+    std::ifstream in(path);
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) out.push_back(Event::from_json_line(line, path.string() + ":" + std::to_string(++n)));
+    return out;
+}
+
+fs::path temp(const std::string& name) { return fs::temp_directory_path() / (name + "-" + std::to_string(::getpid())); }
+
+}  // namespace
+
+TEST_CASE("the tampered-OS scenario passes and its event log shows the refused boot with its reason") {
+    const auto events = temp("b7.jsonl");
+    auto r = spherevp({"run", kScenarios + "/attacks/b7-tampered-os.yaml", "--events", events.string()});
+    INFO(r.stdout_text << r.stderr_text);
+    CHECK(r.status == 0);
+    CHECK_THAT(r.stdout_text, Catch::Contains("PASS"));
+    bool rejected = false, released = false;
+    for (const auto& e : read_events(events)) {
+        if (e.src == "sec.boot" && e.ev == "image.rejected" && e.field("reason") == "bad-signature") rejected = true;
+        if (e.src == "sec.boot" && e.ev == "core.released") released = true;
+    }
+    CHECK(rejected);
+    CHECK_FALSE(released);
+    fs::remove(events);
+}
+
+TEST_CASE("changing an expectation so it cannot hold makes the run exit 1") {
+    auto text = read_text_file(kScenarios + "/attacks/b7-tampered-os.yaml");
+    const std::string from = "reason: bad-signature", to = "reason: rollback";
+    text.replace(text.find(from), from.size(), to);
+    const auto path = temp("b7-wrong.yaml");
+    std::ofstream(path) << text;
+    auto r = spherevp({"run", path.string()});
+    CHECK(r.status == 1);
+    CHECK_THAT(r.stdout_text, Catch::Contains("FAIL"));
+    fs::remove(path);
+}
+
+TEST_CASE("a malformed scenario exits 2 with file:line") {
+    const auto path = temp("broken.yaml");
+    std::ofstream(path) << "name: broken\nduration: forever\n";
+    auto r = spherevp({"run", path.string()});
+    CHECK(r.status == 2);
+    CHECK_THAT(r.stderr_text, Catch::Contains(path.string() + ":2: scenario: duration: 'forever' is not a duration"));
+    fs::remove(path);
+}
+
+TEST_CASE("the same scenario and seed give a byte-identical event log (no cloud)") {
+    const auto a = temp("det-a.jsonl"), b = temp("det-b.jsonl");
+    REQUIRE(spherevp({"run", kScenarios + "/attacks/b7-tampered-os.yaml", "--quiet", "--events", a.string()}).status == 0);
+    REQUIRE(spherevp({"run", kScenarios + "/attacks/b7-tampered-os.yaml", "--quiet", "--events", b.string()}).status == 0);
+    CHECK(read_text_file(a) == read_text_file(b));
+    fs::remove(a);
+    fs::remove(b);
+}
+
+TEST_CASE("the default scenario boots, attests to the real cloud stub, gets a 24-hour certificate and sends telemetry") {
+    const auto events = temp("default.jsonl");
+    auto r = spherevp({"run", kScenarios + "/default.yaml", "--events", events.string()});
+    INFO(r.stdout_text << r.stderr_text);
+    CHECK(r.status == 0);
+    const Event* cert = nullptr;
+    std::vector<Event> log = read_events(events);
+    bool cloud_accepted = false, telemetry = false;
+    for (const auto& e : log) {
+        if (e.src == "os.attest" && e.ev == "certificate") cert = &e;
+        if (e.src == "cloud.attest" && e.ev == "accepted") cloud_accepted = true;
+        if (e.src == "os.telemetry" && e.ev == "sent") telemetry = true;
+    }
+    REQUIRE(cert);
+    CHECK(cert->field("lifetime_s") == "86400");
+    CHECK(cloud_accepted);
+    CHECK(telemetry);
+    fs::remove(events);
+}
+
+TEST_CASE("the default scenario's event log is byte-identical across runs, cloud included") {
+    const auto a = temp("det-da.jsonl"), b = temp("det-db.jsonl");
+    REQUIRE(spherevp({"run", kScenarios + "/default.yaml", "--quiet", "--events", a.string()}).status == 0);
+    REQUIRE(spherevp({"run", kScenarios + "/default.yaml", "--quiet", "--events", b.string()}).status == 0);
+    CHECK(read_text_file(a) == read_text_file(b));
+    fs::remove(a);
+    fs::remove(b);
+}
+
+TEST_CASE("several scenarios run in parallel processes with a table and JUnit") {
+    const auto junit = temp("junit.xml");
+    auto r = spherevp({"run", kScenarios + "/attacks/b7-tampered-os.yaml", kScenarios + "/default.yaml", "-j", "2",
+                       "--junit", junit.string()});
+    INFO(r.stdout_text << r.stderr_text);
+    CHECK(r.status == 0);
+    CHECK_THAT(r.stdout_text, Catch::Contains("2 passed, 0 failed"));
+    const auto xml = read_text_file(junit);
+    CHECK_THAT(xml, Catch::Contains("tests=\"2\" failures=\"0\" errors=\"0\""));
+    fs::remove(junit);
+}

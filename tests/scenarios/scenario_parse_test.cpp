@@ -1,0 +1,107 @@
+// Malformed scenario files: each mistake gives its own message at its own line.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/util/input_error.h"
+#include "scenarios/engine/scenario.h"
+
+using namespace svp;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kGood = R"(name: t
+variant: mt3620
+duration: 1s
+product: 7e1c0d4a-5b2f-4c3e-9a61-0f5d2b8c9e01
+cloud: none
+keys:
+  root: {}
+images:
+  os:
+    type: os-kernel
+    component: 3d9a1c55-0e7b-4f0a-8c2d-51a7e6b0f102
+    key: root
+device:
+  trusted_keys: [root]
+  flash:
+    os_a: [os]
+expect:
+  - event: sec.boot/halted
+)";
+
+struct Outcome {
+    std::string message;
+    int line = 0;
+};
+
+Outcome load_text(const std::string& text) {
+    auto path = fs::temp_directory_path() / ("svp-scn-" + std::to_string(::getpid()) + ".yaml");
+    std::ofstream(path) << text;
+    try {
+        scenario::load(path.string());
+    } catch (const InputError& e) {
+        fs::remove(path);
+        return {e.message(), e.line()};
+    }
+    fs::remove(path);
+    return {"accepted", 0};
+}
+
+std::string with(std::string text, const std::string& from, const std::string& to) {
+    auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    return text.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("the reference scenario text is valid") { CHECK(load_text(kGood).message == "accepted"); }
+
+TEST_CASE("each malformed scenario gets its own error at its own line") {
+    struct Case {
+        std::string from, to, expect;
+        int line;
+    };
+    const Case cases[] = {
+        {"duration: 1s", "duration: soon", "not a duration", 3},
+        {"duration: 1s", "durration: 1s", "unknown key 'durration'", 3},
+        {"product: 7e1c0d4a-5b2f-4c3e-9a61-0f5d2b8c9e01", "product: not-a-guid", "is not a GUID", 0},
+        {"type: os-kernel", "type: kernel", "unknown image type 'kernel'", 10},
+        {"key: root\n", "key: attacker\n", "no key named 'attacker'", 12},
+        {"trusted_keys: [root]", "trusted_keys: [nobody]", "no key named 'nobody'", 14},
+        {"os_a: [os]", "os_a: [kernel]", "no image named 'kernel'", 16},
+        {"- event: sec.boot/halted", "- event: sec.boot/exploded", "no event type 'sec.boot/exploded'", 18},
+        {"- event: sec.boot/halted", "- event: halted", "is not SRC/EVENT", 18},
+        {"- event: sec.boot/halted", "- event: sec.boot/halted\n    for: 1s", "use 'within:' with 'event:'", 19},
+        {"- event: sec.boot/halted", "- {}", "give exactly one of 'event:' or 'never:'", 18},
+        {"images:\n", "images: [1, 2]\nunused:\n", "", 0},
+        {"expect:\n  - event: sec.boot/halted\n", "expect: []\n", "at least one expectation", 0},
+        {"name: t\n", "name: [t\n", "YAML syntax", 0},
+    };
+    for (const auto& c : cases) {
+        INFO(c.to);
+        auto out = load_text(with(kGood, c.from, c.to));
+        CHECK(out.message != "accepted");
+        if (!c.expect.empty()) CHECK_THAT(out.message, Catch::Contains(c.expect));
+        if (c.line) CHECK(out.line == c.line);
+    }
+}
+
+TEST_CASE("a timeline action needs valid bytes and a known action") {
+    auto text = kGood + "timeline:\n  - {at: 0s, do: melt-chip}\n";
+    CHECK_THAT(load_text(text).message, Catch::Contains("unknown action 'melt-chip'"));
+    text = kGood + "timeline:\n  - {at: 0s, do: tamper-flash, partition: os_a, offset: 0, bytes: \"zz\"}\n";
+    CHECK_THAT(load_text(text).message, Catch::Contains("not a hex digit"));
+    CHECK(load_text(text).line == 20);
+}
+
+TEST_CASE("every scenario shipped in scenarios/ parses") {
+    for (const auto& entry : fs::recursive_directory_iterator(fs::path(SVP_SOURCE_DIR) / "scenarios")) {
+        if (entry.path().extension() != ".yaml") continue;
+        INFO(entry.path().string());
+        CHECK_NOTHROW(scenario::load(entry.path().string()));
+    }
+}
