@@ -119,7 +119,7 @@ struct CloudClient::Impl {
             X509_VERIFY_PARAM_set1_host(param, options.host.c_str(), 0);
             SSL_set_tlsext_host_name(ssl_handle, options.host.c_str());
         }
-        if (options.verify_time) X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(*options.verify_time));
+        if (options.verify_time) X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(options.verify_time()));
 
         tcp::resolver resolver(io);
         boost::system::error_code ec;

@@ -130,6 +130,7 @@ std::string CloudProcess::admin_token() const {
 cloud::CloudClientOptions CloudProcess::client_options() const {
     auto o = cloud::CloudClientOptions::from_url(url());
     o.ca_pem = service_ca_pem();
+    o.verify_time = verify_time_;
     return o;
 }
 

@@ -47,6 +47,9 @@ public:
     cloud::CloudClient anonymous() const;
     cloud::CloudClient device(const std::string& certificate_pem, const std::string& key_pem) const;
     cloud::CloudClientOptions client_options() const;
+    // The time at which clients judge the server certificate (the service clock, when the
+    // stub runs on a clock file); the host's clock by default.
+    void set_verify_time(std::function<std::int64_t()> now_s) { verify_time_ = std::move(now_s); }
 
     // SIGTERM and wait: the exit status (0 for a clean shutdown).
     int stop();
@@ -59,6 +62,7 @@ private:
     pid_t pid_ = -1;
     int stdout_fd_ = -1;
     nlohmann::json ready_;
+    std::function<std::int64_t()> verify_time_;
 };
 
 }  // namespace svp::test
