@@ -13,6 +13,7 @@ namespace {
 struct RunRecord {
     std::vector<std::string> nonces;
     std::vector<std::string> serials;
+    std::vector<std::string> certificates;
     std::string events;
     std::string admin_token;
 };
@@ -33,6 +34,7 @@ RunRecord run_scenario(std::uint64_t seed) {
         auto r = client.post_json("/v1/attestation/quote", device.quote(nonce, chain).to_json());
         REQUIRE(r.status == 200);
         out.serials.push_back(r.json().at("serial").get<std::string>());
+        out.certificates.push_back(r.json().at("certificate").get<std::string>());
         if (i == 0) {
             auto tele = f.cloud->device(r.json().at("certificate").get<std::string>(), device.key().pem());
             REQUIRE(tele.post_json("/v1/telemetry", {{"records", {{{"seq", 1}, {"kind", "boot"}, {"value", 1}}}}}).ok());
@@ -54,6 +56,9 @@ TEST_CASE("the same seed and clock give the same nonces, serials and event log")
     CHECK(a.serials == b.serials);
     CHECK(a.events == b.events);
     CHECK(a.admin_token == b.admin_token);
+    // Byte-identical certificates, ECDSA signature included: every OpenSSL draw in the stub
+    // (TLS handshakes, signature nonces) followed the seed, not just the stub's own streams.
+    CHECK(a.certificates == b.certificates);
     CHECK(a.nonces.size() == 3);
     CHECK(a.nonces[0] != a.nonces[1]);
 
@@ -64,4 +69,5 @@ TEST_CASE("the same seed and clock give the same nonces, serials and event log")
     auto c = run_scenario(43);
     CHECK(c.nonces != a.nonces);
     CHECK(c.serials != a.serials);
+    CHECK(c.certificates != a.certificates);
 }
