@@ -103,6 +103,11 @@ TEST_CASE("a certificate the tenant CA did not issue is refused, even for the de
     auto r = client.post_json("/v1/telemetry", records(1, 1));
     CHECK(r.status == 401);
     CHECK(r.error() == "certificate-invalid");
+
+    // Once it is also out of date, it is still refused for what it is: not ours.
+    f.advance(25 * kHour);
+    auto later = f.cloud->device(self_signed.pem(), d.device.key().pem());
+    CHECK(later.post_json("/v1/telemetry", records(1, 1)).error() == "certificate-invalid");
 }
 
 TEST_CASE("a revoked device's certificate no longer carries telemetry") {
