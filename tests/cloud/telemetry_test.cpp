@@ -33,7 +33,7 @@ AttestedDevice attested(CloudFixture& f) {
 
 }  // namespace
 
-TEST_CASE("telemetry without a client certificate is refused; with the device certificate it is stored") {
+TEST_CASE("telemetry without a client certificate is refused and with the device certificate it is stored") {
     CloudFixture f;
     auto d = attested(f);
 
@@ -59,7 +59,7 @@ TEST_CASE("telemetry without a client certificate is refused; with the device ce
     CHECK(f.count(ev::cloud_telemetry_refused, "client-certificate-required") == 1);
 }
 
-TEST_CASE("a device certificate 25 hours old is refused as expired; attesting again renews it") {
+TEST_CASE("a device certificate 25 hours old is refused as expired until the device attests again") {
     CloudFixture f;
     auto d = attested(f);
     f.advance(25 * kHour);
