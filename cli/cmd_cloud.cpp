@@ -12,6 +12,7 @@
 #include "cli/command.h"
 #include "cloud-stub/cloud_client.h"
 #include "cloud-stub/cloud_service.h"
+#include "common/crypto/x509.h"
 #include "common/util/input_error.h"
 
 namespace svp::cli {
@@ -59,6 +60,7 @@ cloud::CloudClient connect_admin() {
     const auto& o = admin_options();
     auto options = cloud::CloudClientOptions::from_url(o.url);
     options.ca_pem = read_text_file(o.ca);
+    crypto::Certificate::from_pem(options.ca_pem, "--ca " + o.ca);  // name the file if it is not one
     auto token = read_text_file(o.token_file);
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
     options.bearer_token = token;

@@ -23,6 +23,15 @@ bool matches(const std::vector<std::string_view>& pattern, const std::vector<std
 
 std::string path_only(std::string_view target) { return std::string(target.substr(0, target.find('?'))); }
 
+// Audit rows quote what clients sent (a path, a parser's complaint). Keep them printable ASCII,
+// so an operator's terminal and the audit API's JSON never meet control or invalid bytes.
+std::string printable(std::string_view text) {
+    std::string out(text.substr(0, 512));
+    for (auto& c : out)
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7E) c = '?';
+    return out;
+}
+
 }  // namespace
 
 ApiRouter::ApiRouter(ServiceContext& context, const AdminToken& token)
@@ -85,12 +94,13 @@ ApiResponse ApiRouter::handle(const ApiRequest& request) {
 }
 
 ApiResponse ApiRouter::refuse(const ApiError& e, const RequestScope& scope, const EventType& event) {
-    ctx_.store.audit({0, ctx_.clock.now_unix_ns(), scope.actor, scope.action, scope.subject, "refused", e.code(), e.detail()});
+    ctx_.store.audit({0, ctx_.clock.now_unix_ns(), scope.actor, scope.action, printable(scope.subject), "refused",
+                      e.code(), printable(e.detail())});
     Fields fields = scope.event_fields;
     fields["action"] = scope.action;
     fields["reason"] = e.code();
     ctx_.events.emit(event, std::move(fields));
-    return {e.status(), {{"error", e.code()}, {"detail", e.detail()}}};
+    return {e.status(), {{"error", e.code()}, {"detail", printable(e.detail())}}};
 }
 
 ApiResponse ApiRouter::refuse_request(const ApiError& error, std::string_view target) {

@@ -14,6 +14,7 @@
 #include <boost/beast/ssl.hpp>
 #include <fmt/format.h>
 
+#include "common/crypto/x509.h"
 #include "common/util/input_error.h"
 
 namespace svp::cloud {
@@ -75,8 +76,12 @@ struct CloudClient::Impl {
         SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
         tls.set_verify_mode(ssl::verify_peer);
         if (options.ca_pem.empty()) throw InputError("cloud client: no CA certificate to trust the server with");
+        // Parsed here first so that a wrong file is the user's error, named, not an OpenSSL failure.
+        crypto::Certificate::from_pem(options.ca_pem, "the CA to trust");
         tls.add_certificate_authority(asio::buffer(options.ca_pem));
         if (!options.client_certificate_pem.empty()) {
+            crypto::Certificate::from_pem(options.client_certificate_pem, "the client certificate");
+            crypto::EcPrivateKey::from_pem(options.client_key_pem, "the client key");
             tls.use_certificate(asio::buffer(options.client_certificate_pem), ssl::context::pem);
             tls.use_private_key(asio::buffer(options.client_key_pem), ssl::context::pem);
         }
@@ -119,7 +124,7 @@ struct CloudClient::Impl {
             X509_VERIFY_PARAM_set1_host(param, options.host.c_str(), 0);
             SSL_set_tlsext_host_name(ssl_handle, options.host.c_str());
         }
-        if (options.verify_time) X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(*options.verify_time));
+        if (options.verify_time) X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(options.verify_time()));
 
         tcp::resolver resolver(io);
         boost::system::error_code ec;

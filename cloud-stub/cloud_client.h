@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -44,9 +45,10 @@ struct CloudClientOptions {
     std::string client_certificate_pem;    // mutual TLS, with the key below (optional)
     std::string client_key_pem;
     std::string bearer_token;              // sent as "Authorization: Bearer ..." when set
-    // Judge the server certificate at this Unix time instead of the host's clock: a runner
-    // whose stub lives at a scenario epoch uses the epoch (+ simulated time).
-    std::optional<std::int64_t> verify_time;
+    // The Unix time (seconds) at which to judge the server certificate, read at each
+    // connection; empty means the host's clock. A runner whose stub lives at a scenario epoch
+    // passes its service time (epoch + simulated time), as the device's RTC does.
+    std::function<std::int64_t()> verify_time;
     std::chrono::milliseconds timeout{30000};
 
     // "https://HOST:PORT" (a trailing "/" is fine). Throws InputError otherwise.

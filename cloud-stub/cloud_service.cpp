@@ -89,7 +89,8 @@ CloudService::CloudService(const ServeConfig& config)
       events_(clock_, config.events_file),
       context_{store_, pki_, clock_, random_, events_},
       router_(context_, token_) {
-    log::set_time_source([this] { return clock_.event_time_ns(); });
+    // A copy of the clock (it shares the mapped file): the log outlives no object of ours.
+    log::set_time_source([clock = clock_] { return clock.event_time_ns(); });
     events_.emit(ev::cloud_service_started, {{"schema", store_.schema_version()},
                                              {"pki", pki_.created() ? "created" : "loaded"},
                                              {"seeded", config.seed.has_value()}});

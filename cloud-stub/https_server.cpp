@@ -10,7 +10,7 @@ using asio::ip::tcp;
 
 HttpsServer::HttpsServer(asio::io_context& io, const tcp::endpoint& listen, asio::ssl::context& tls, ApiRouter& router,
                          bool wall_clock_timeouts)
-    : io_(io), acceptor_(io), tls_(tls), router_(router), wall_clock_timeouts_(wall_clock_timeouts) {
+    : io_(io), acceptor_(io), accept_retry_(io), tls_(tls), router_(router), wall_clock_timeouts_(wall_clock_timeouts) {
     acceptor_.open(listen.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(listen);
@@ -25,8 +25,14 @@ void HttpsServer::accept() {
     acceptor_.async_accept(io_, [this](boost::system::error_code ec, tcp::socket socket) {
         if (stopped_ || ec == asio::error::operation_aborted) return;
         if (ec) {
-            // Out of descriptors, say: keep listening, the next accept may succeed.
+            // Out of descriptors, say: keep listening, but give connections time to close
+            // instead of spinning on the same failure.
             log::get("cloud.http")->warn("accept failed: {}", ec.message());
+            accept_retry_.expires_after(std::chrono::milliseconds(100));
+            accept_retry_.async_wait([this](boost::system::error_code wait_ec) {
+                if (!wait_ec && !stopped_) accept();
+            });
+            return;
         } else {
             socket.set_option(tcp::no_delay(true));
             auto live = live_;
@@ -44,6 +50,7 @@ void HttpsServer::stop() {
     stopped_ = true;
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    accept_retry_.cancel();
     auto sessions = *live_;  // close() may complete handlers that erase from the set
     for (auto* s : sessions) s->close();
 }

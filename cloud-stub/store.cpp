@@ -182,10 +182,16 @@ std::size_t CloudStore::add_telemetry(const std::vector<TelemetryRecord>& record
 }
 
 std::vector<TelemetryRecord> CloudStore::telemetry(std::string_view device_id, std::size_t limit) {
-    auto s = db_.prepare("SELECT device_id, seq, kind, value, received_ns FROM ("
-                         " SELECT rowid AS r, * FROM telemetry WHERE ?1 = '' OR device_id = ?1"
-                         " ORDER BY rowid DESC LIMIT ?2) ORDER BY r");
-    s.bind(1, device_id).bind(2, as_limit(limit));
+    // Two statements rather than "?1 = '' OR device_id = ?1", which would defeat the
+    // (device_id, seq) index.
+    auto s = device_id.empty()
+                 ? db_.prepare("SELECT device_id, seq, kind, value, received_ns FROM ("
+                               " SELECT rowid AS r, * FROM telemetry ORDER BY rowid DESC LIMIT ?2) ORDER BY r")
+                 : db_.prepare("SELECT device_id, seq, kind, value, received_ns FROM ("
+                               " SELECT rowid AS r, * FROM telemetry WHERE device_id = ?1"
+                               " ORDER BY rowid DESC LIMIT ?2) ORDER BY r");
+    if (!device_id.empty()) s.bind(1, device_id);
+    s.bind(2, as_limit(limit));
     std::vector<TelemetryRecord> out;
     while (s.step()) out.push_back({s.text(0), s.int64(1), s.text(2), s.real(3), s.int64(4)});
     return out;

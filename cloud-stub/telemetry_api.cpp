@@ -14,11 +14,12 @@ std::string TelemetryApi::authenticate_device(const PeerCertificate& peer, std::
         throw ApiError(401, "client-certificate-required",
                        "this endpoint needs mutual TLS with the device certificate from attestation");
     const auto& cert = *peer.certificate;
+    // Trust first: an expired certificate from a stranger is a stranger's, not an expired one.
+    if (peer.verify_error != X509_V_OK && peer.verify_error != X509_V_ERR_CERT_HAS_EXPIRED)
+        throw ApiError(401, "certificate-invalid", X509_verify_cert_error_string(peer.verify_error));
     if (peer.verify_error == X509_V_ERR_CERT_HAS_EXPIRED || now_s > cert.not_after())
         throw ApiError(401, "certificate-expired",
                        fmt::format("the device certificate expired at {} (service time {}); attest again", cert.not_after(), now_s));
-    if (peer.verify_error != X509_V_OK)
-        throw ApiError(401, "certificate-invalid", X509_verify_cert_error_string(peer.verify_error));
     if (now_s < cert.not_before())
         throw ApiError(401, "certificate-invalid", "the device certificate is not yet valid");
     // The tenant CA only signs CN = hex(key); anything else was not issued by attestation.

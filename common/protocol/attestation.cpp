@@ -61,7 +61,10 @@ Quote Quote::from_json(const nlohmann::json& j) {
             throw InputError(fmt::format("measurements: expected an array of at most {}", kMaxMeasurements));
         for (const auto& m : ms) {
             Measurement x;
-            auto type = m.at("type").get<std::int64_t>();
+            // Only an integer: converting 1e300 to an integer is undefined behaviour.
+            const auto& raw_type = m.at("type");
+            if (!raw_type.is_number_integer()) throw InputError("measurements[].type: not an integer");
+            auto type = raw_type.get<std::int64_t>();
             if (type < 0 || type > 0xFFFF) throw InputError("measurements[].type: out of range");
             x.image_type = static_cast<std::uint16_t>(type);
             x.stage = m.value("stage", "");

@@ -1,24 +1,18 @@
-// The real `spherevp cloud serve` process for integration tests: started with fork/exec on a
-// free loopback port (port 0), ready when it prints its JSON line (no sleeping), stopped with
-// SIGTERM (or SIGKILL, to test durability).
+// The spherevp binary this build made, as tests run it: whole commands (run_spherevp) and the
+// cloud stub as a process (CloudProcess).
 #pragma once
 
-#include <sys/types.h>
-
 #include <filesystem>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "cloud-stub/cloud_client.h"
+#include "cloud-stub/cloud_stub_process.h"
 
 namespace svp::test {
 
-std::filesystem::path spherevp_binary();
+inline std::filesystem::path spherevp_binary() { return std::filesystem::path(SVP_BINARY_DIR) / "cli" / "spherevp"; }
 
-// Runs spherevp with `args` to completion; returns its exit status and what it printed.
+// Runs spherevp with `args` to completion; its exit status and what it printed.
 struct CommandResult {
     int exit_code = -1;
     std::string out;
@@ -26,39 +20,10 @@ struct CommandResult {
 };
 CommandResult run_spherevp(const std::vector<std::string>& args);
 
-class CloudProcess {
+class CloudProcess : public cloud::CloudStubProcess {
 public:
-    // Starts `spherevp cloud serve --db <db> --listen 127.0.0.1:0 <extra...>` and waits for
-    // the ready line (throws with the exit status if the process ends first).
-    CloudProcess(const std::filesystem::path& db, std::vector<std::string> extra = {});
-    ~CloudProcess();
-    CloudProcess(const CloudProcess&) = delete;
-    CloudProcess& operator=(const CloudProcess&) = delete;
-
-    const nlohmann::json& ready() const { return ready_; }
-    std::string url() const { return "https://" + ready_.at("listening").get<std::string>(); }
-    std::uint16_t port() const;
-    std::string service_ca_pem() const;
-    std::string tenant_ca_pem() const;
-    std::string admin_token() const;
-
-    // A client of the service: admin (bearer token), anonymous, or a device with mutual TLS.
-    cloud::CloudClient admin() const;
-    cloud::CloudClient anonymous() const;
-    cloud::CloudClient device(const std::string& certificate_pem, const std::string& key_pem) const;
-    cloud::CloudClientOptions client_options() const;
-
-    // SIGTERM and wait: the exit status (0 for a clean shutdown).
-    int stop();
-    // SIGKILL and wait: a crash, as far as the service can tell.
-    void kill_hard();
-    bool running() const { return pid_ > 0; }
-
-private:
-    int wait_for_exit();
-    pid_t pid_ = -1;
-    int stdout_fd_ = -1;
-    nlohmann::json ready_;
+    explicit CloudProcess(const std::filesystem::path& db, std::vector<std::string> extra = {})
+        : CloudStubProcess(spherevp_binary(), db, std::move(extra)) {}
 };
 
 }  // namespace svp::test

@@ -100,7 +100,7 @@ TEST_CASE("images are immutable: a second upload of a measurement changes nothin
     CHECK(store.images().size() == 1);
 }
 
-TEST_CASE("the first attestation registers a device; revocation keeps its first time and reason") {
+TEST_CASE("the first attestation registers a device and a revocation keeps its first time and reason") {
     test::TempDir dir;
     CloudStore store(dir / "cloud.db", kT0);
     CertificateRecord cert{"40aa", kDevice, 1, 2, kT0, "PEM"};

@@ -18,15 +18,17 @@ struct SignedImage {
     crypto::Digest measurement;
 };
 
-// A signed image of `type` whose payload makes its measurement unique to `label`.
-inline SignedImage make_image(image::ImageType type, const std::string& label, const std::string& version = "1.0.0") {
+// A signed image of `type` whose payload makes its measurement unique to `label`, padded
+// with `payload_padding` more bytes to make it large.
+inline SignedImage make_image(image::ImageType type, const std::string& label, const std::string& version = "1.0.0",
+                              std::size_t payload_padding = 0) {
     static const auto signer = crypto::EcPrivateKey::generate();
     image::ImageHeader h;
     h.type = type;
     h.component_id = image::guid_from_string("6d1c6c7e-2f1c-4d7a-9c1e-0123456789ab");
     h.product_id = image::guid_from_string("0e9e3c1a-7b5d-4f3a-8d2c-ba9876543210");
     h.version = image::version_from_string(version);
-    std::string payload = "payload of " + label;
+    std::string payload = "payload of " + label + std::string(payload_padding, 'p');
     auto packed = image::pack_image(h, as_bytes(payload), R"({"name":")" + label + R"("})");
     auto bytes = image::sign_image(packed, signer);
     auto parsed = image::parse_image(bytes);

@@ -1,0 +1,85 @@
+// The command line: `cloud serve` refuses what it must not do, `cloud admin` drives the REST
+// API, and a client refuses a server whose certificate it was not told to trust.
+#include <catch2/catch.hpp>
+
+#include "cloud_fixture.h"
+
+using namespace svp;
+using namespace svp::test;
+
+TEST_CASE("cloud serve refuses to listen beyond loopback (exit 2)") {
+    TempDir dir;
+    auto r = run_spherevp({"cloud", "serve", "--db", (dir / "c.db").string(), "--listen", "0.0.0.0:0"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("not a loopback address"));
+    r = run_spherevp({"cloud", "serve", "--db", (dir / "c.db").string(), "--listen", "127.0.0.1:http"});
+    CHECK(r.exit_code == 2);
+    r = run_spherevp({"cloud", "serve", "--db", (dir / "c.db").string(), "--clock-file", (dir / "missing").string()});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("missing"));
+}
+
+TEST_CASE("cloud serve stops cleanly on SIGTERM and says so in its events") {
+    CloudFixture f;
+    CHECK(f.cloud->stop() == 0);
+    auto events = f.events();
+    REQUIRE(events.size() == 2);
+    CHECK(events.front().is(ev::cloud_service_started));
+    CHECK(events.front().field("pki") == "created");
+    CHECK(events.back().is(ev::cloud_service_stopped));
+}
+
+TEST_CASE("cloud admin uploads an image, lists it, revokes a device and reads the audit log") {
+    TempDir dir;
+    CloudProcess cloud(dir / "cloud.db");  // wall clock: what an operator runs
+    auto img = make_image(image::ImageType::application, "cli");
+    write_file(dir / "app.img", img.bytes);
+    const std::vector<std::string> conn{"cloud", "admin", "--url", cloud.url(), "--ca",
+                                        cloud.ready().at("service_ca").get<std::string>(), "--token-file",
+                                        cloud.ready().at("admin_token_file").get<std::string>()};
+    auto admin = [&](std::vector<std::string> action) {
+        auto args = conn;
+        args.insert(args.end(), action.begin(), action.end());
+        return run_spherevp(args);
+    };
+
+    auto up = admin({"upload-image", (dir / "app.img").string()});
+    INFO(up.err);
+    CHECK(up.exit_code == 0);
+    CHECK_THAT(up.out, Catch::Contains(to_hex(ByteView(img.measurement))));
+    CHECK_THAT(admin({"images"}).out, Catch::Contains("\"type\": \"application\""));
+
+    TestDevice device;
+    CHECK(admin({"revoke", device.id(), "--reason", "lost"}).exit_code == 0);
+    CHECK_THAT(admin({"devices"}).out, Catch::Contains("\"revoke_reason\": \"lost\""));
+    CHECK_THAT(admin({"audit", "--limit", "5"}).out, Catch::Contains("device.revoke"));
+
+    // A refusal by the service is invalid input for the command: exit 2 with the reason.
+    write_file(dir / "junk.img", as_bytes("not an image"));
+    auto bad = admin({"upload-image", (dir / "junk.img").string()});
+    CHECK(bad.exit_code == 2);
+    CHECK_THAT(bad.err, Catch::Contains("bad-image"));
+    CHECK(admin({"revoke", "abcd"}).exit_code == 2);
+}
+
+TEST_CASE("the admin API refuses a request without the right token") {
+    TempDir dir;
+    CloudProcess cloud(dir / "cloud.db");
+    auto anonymous = cloud.anonymous();
+    CHECK(anonymous.get("/admin/v1/devices").status == 401);
+    auto o = cloud.client_options();
+    o.bearer_token = std::string(64, '0');
+    CHECK(cloud::CloudClient(o).get("/admin/v1/devices").error() == "unauthenticated");
+    // An anonymous upload is refused from its header: the body is never buffered.
+    CHECK(anonymous.upload_image(make_image(image::ImageType::application, "x").bytes).status == 401);
+}
+
+TEST_CASE("a client refuses a server whose certificate does not chain to the CA it trusts") {
+    TempDir dir_a, dir_b;
+    CloudProcess real(dir_a / "cloud.db");
+    CloudProcess spoof(dir_b / "cloud.db");  // a different service CA
+    auto o = spoof.client_options();
+    o.ca_pem = real.service_ca_pem();
+    cloud::CloudClient client(o);
+    CHECK_THROWS_WITH(client.get("/admin/v1/images"), Catch::Contains("certificate verify failed"));
+}
