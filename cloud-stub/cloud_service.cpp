@@ -82,6 +82,7 @@ std::string endpoint_text(const asio::ip::tcp::endpoint& e) {
 
 CloudService::CloudService(const ServeConfig& config)
     : clock_(make_clock(config)),
+      sync_(config.clock_file ? protocol::SimSync::try_open(*config.clock_file) : std::nullopt),
       random_(make_random(config)),
       store_(checked_db(config.db), clock_.now_unix_ns()),
       pki_(ServicePki::load_or_create(sibling(config.db, ".pki"), clock_.now_unix_s(), random_)),
@@ -104,7 +105,7 @@ void CloudService::serve(const std::string& listen, const std::function<void(con
     auto tls = make_server_tls_context(pki_, clock_);
     std::optional<HttpsServer> listener;
     try {
-        listener.emplace(io, endpoint, tls, router_, !clock_.is_simulated());
+        listener.emplace(io, endpoint, tls, router_, !clock_.is_simulated(), sync_ ? &*sync_ : nullptr);
     } catch (const boost::system::system_error& e) {
         throw InputError(fmt::format("--listen {}: cannot listen: {}", listen, e.code().message()));
     }

@@ -11,6 +11,9 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+
+#include "common/protocol/sim_sync.h"
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -46,6 +49,8 @@ public:
 
 private:
     ServiceClock clock_;
+    // With a simulation's SimSync file as --clock-file: per-connection quiescence reports.
+    std::optional<protocol::SimSync> sync_;
     ServiceRandom random_;
     CloudStore store_;
     ServicePki pki_;

@@ -9,8 +9,9 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 HttpsServer::HttpsServer(asio::io_context& io, const tcp::endpoint& listen, asio::ssl::context& tls, ApiRouter& router,
-                         bool wall_clock_timeouts)
-    : io_(io), acceptor_(io), accept_retry_(io), tls_(tls), router_(router), wall_clock_timeouts_(wall_clock_timeouts) {
+                         bool wall_clock_timeouts, protocol::SimSync* sync)
+    : io_(io), acceptor_(io), accept_retry_(io), tls_(tls), router_(router), wall_clock_timeouts_(wall_clock_timeouts),
+      sync_(sync) {
     acceptor_.open(listen.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(listen);
@@ -36,7 +37,7 @@ void HttpsServer::accept() {
         } else {
             socket.set_option(tcp::no_delay(true));
             auto live = live_;
-            auto session = std::make_shared<HttpsSession>(std::move(socket), tls_, router_, wall_clock_timeouts_,
+            auto session = std::make_shared<HttpsSession>(std::move(socket), tls_, router_, wall_clock_timeouts_, sync_,
                                                           [live](HttpsSession* s) { live->erase(s); });
             live_->insert(session.get());
             session->start();

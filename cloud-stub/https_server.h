@@ -12,6 +12,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "cloud-stub/api_router.h"
+#include "common/protocol/sim_sync.h"
 
 namespace svp::cloud {
 
@@ -20,7 +21,8 @@ class HttpsSession;
 class HttpsServer {
 public:
     HttpsServer(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& listen,
-                boost::asio::ssl::context& tls, ApiRouter& router, bool wall_clock_timeouts);
+                boost::asio::ssl::context& tls, ApiRouter& router, bool wall_clock_timeouts,
+                protocol::SimSync* sync = nullptr);
     ~HttpsServer();
 
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
@@ -36,6 +38,7 @@ private:
     boost::asio::ssl::context& tls_;
     ApiRouter& router_;
     bool wall_clock_timeouts_;
+    protocol::SimSync* sync_;
     // Sessions own themselves (shared_ptr held by their pending handlers); this set only lets
     // stop() reach them. Each removes itself as it is destroyed.
     std::shared_ptr<std::unordered_set<HttpsSession*>> live_ = std::make_shared<std::unordered_set<HttpsSession*>>();

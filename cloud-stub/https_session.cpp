@@ -39,8 +39,9 @@ ApiResponse guarded(Fn&& fn) {
 }  // namespace
 
 HttpsSession::HttpsSession(boost::asio::ip::tcp::socket socket, ssl::context& tls, ApiRouter& router,
-                           bool wall_clock_timeouts, std::function<void(HttpsSession*)> on_closed)
-    : stream_(std::move(socket), tls), router_(router), wall_clock_timeouts_(wall_clock_timeouts),
+                           bool wall_clock_timeouts, protocol::SimSync* sync,
+                           std::function<void(HttpsSession*)> on_closed)
+    : stream_(SyncedSocket{std::move(socket), sync}, tls), router_(router), wall_clock_timeouts_(wall_clock_timeouts),
       on_closed_(std::move(on_closed)) {}
 
 HttpsSession::~HttpsSession() {

@@ -22,6 +22,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "cloud-stub/api_router.h"
+#include "cloud-stub/sim_synced_stream.h"
 
 namespace svp::cloud {
 
@@ -29,8 +30,9 @@ inline constexpr std::chrono::seconds kWallClockIdleTimeout{60};
 
 class HttpsSession : public std::enable_shared_from_this<HttpsSession> {
 public:
+    // `sync` (may be null): the simulation's SimSync channel, for quiescence reporting.
     HttpsSession(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context& tls, ApiRouter& router,
-                 bool wall_clock_timeouts, std::function<void(HttpsSession*)> on_closed);
+                 bool wall_clock_timeouts, protocol::SimSync* sync, std::function<void(HttpsSession*)> on_closed);
     ~HttpsSession();
 
     void start();
@@ -48,7 +50,7 @@ private:
     void on_sent(boost::beast::error_code ec, bool keep_alive);
     void shutdown();
 
-    boost::beast::ssl_stream<boost::beast::tcp_stream> stream_;
+    boost::beast::ssl_stream<SimSyncedStream> stream_;
     ApiRouter& router_;
     bool wall_clock_timeouts_;
     std::function<void(HttpsSession*)> on_closed_;

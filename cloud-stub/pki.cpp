@@ -66,7 +66,8 @@ Authority issue_server_certificate(const PkiPaths& paths, const Authority& ca, s
     req.not_before = now_s;
     // Never beyond the issuer: a chain is only as valid as its shortest link.
     req.not_after = std::min(now_s + kServerCertificateLifetimeS, ca.cert.not_after());
-    req.dns_names = {"localhost"};
+    // localhost for tools on this machine; the name the simulated device knows its cloud by.
+    req.dns_names = {"localhost", "as3.spherevp.test"};
     req.ip_addresses = {"127.0.0.1"};
     auto cert = crypto::issue_certificate(req, key.public_key(), ca.key, &ca.cert);
     write_secret_file(paths.server_key(), as_bytes(key.pem()));

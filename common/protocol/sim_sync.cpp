@@ -75,6 +75,16 @@ SimSync SimSync::open(const std::filesystem::path& path) {
     return SimSync(base, size);
 }
 
+std::optional<SimSync> SimSync::try_open(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (std::filesystem::file_size(path, ec) < kFileSize || ec) return std::nullopt;
+    try {
+        return open(path);
+    } catch (const InputError&) {
+        return std::nullopt;
+    }
+}
+
 std::atomic_ref<std::uint64_t> SimSync::u64(std::size_t offset) const {
     return std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(static_cast<std::uint8_t*>(base_) + offset));
 }

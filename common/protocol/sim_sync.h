@@ -44,6 +44,8 @@ public:
     static SimSync create(const std::filesystem::path& path, std::int64_t epoch_unix_ns);
     // The service side maps an existing file; throws InputError when it is not one.
     static SimSync open(const std::filesystem::path& path);
+    // The same, or std::nullopt when the file is only a clock file (16 bytes) or not ours.
+    static std::optional<SimSync> try_open(const std::filesystem::path& path);
 
     SimSync(SimSync&&) noexcept;
     SimSync& operator=(SimSync&&) = delete;
