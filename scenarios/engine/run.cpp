@@ -13,6 +13,7 @@
 #include "common/util/input_error.h"
 #include "common/util/log.h"
 #include "models/base/event_log.h"
+#include "models/base/sim_control.h"
 #include "os-sim/kernel/kernel.h"
 #include "os-sim/kernel/os_config.h"
 #include "platform/device.h"
@@ -165,26 +166,25 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     ExpectationMonitor monitor(s.expectations);
     const bool can_stop_early = std::none_of(s.expectations.begin(), s.expectations.end(),
                                              [](const Expectation& x) { return x.src.starts_with("cloud."); });
+    SimulationControl control;
     log.on_event([&](const Event& e) {
         monitor.on_event(e);
-        if (can_stop_early && monitor.all_decided()) sc_core::sc_stop();
+        if (can_stop_early && monitor.all_decided()) control.request_stop();
     });
     std::string console;
     device.uart(variant.peripherals.front().name).on_transmit([&console](char c) { console.push_back(c); });
 
     context.emit(ev::sim_started, {{"scenario", s.name}, {"variant", variant.name}, {"seed", s.seed}, {"devices", s.devices}});
 
+    for (const auto& a : s.timeline)
+        if (a.kind == "tamper-flash" && a.offset + a.bytes.size() > variant.partition(a.partition).size)
+            throw InputError(s.file, a.line, fmt::format("tamper-flash: offset 0x{:x} + {} bytes is outside partition '{}'",
+                                                         a.offset, a.bytes.size(), a.partition));
     sc_core::sc_spawn([&] {
         for (const auto& a : s.timeline) {
             const auto now = sim_now_ns();
             if (a.at_ns > now) sc_core::wait(sc_core::sc_time(static_cast<double>(a.at_ns - now), sc_core::SC_NS));
-            if (a.kind == "tamper-flash") {
-                const auto& part = variant.partition(a.partition);
-                if (a.offset + a.bytes.size() > part.size)
-                    throw InputError(s.file, a.line, fmt::format("tamper-flash: offset 0x{:x} + {} bytes is outside partition '{}'",
-                                                                 a.offset, a.bytes.size(), a.partition));
-                device.flash().tamper(part.offset + a.offset, a.bytes);
-            }
+            if (a.kind == "tamper-flash") device.flash().tamper(variant.partition(a.partition).offset + a.offset, a.bytes);
         }
     }, "timeline");
     sc_core::sc_spawn([&] {
@@ -194,12 +194,13 @@ RunResult run(const Scenario& s, const RunOptions& options) {
             if (next == 0 || next >= s.duration_ns) return;
             sc_core::wait(sc_core::sc_time(static_cast<double>(next - now), sc_core::SC_NS));
             monitor.advance(sim_now_ns());
-            if (can_stop_early && monitor.all_decided()) sc_core::sc_stop();
+            if (can_stop_early && monitor.all_decided()) control.request_stop();
         }
     }, "deadlines");
 
-    sc_core::sc_start(sc_core::sc_time(static_cast<double>(s.duration_ns), sc_core::SC_NS));
-    const std::uint64_t end = std::min<std::uint64_t>(sim_now_ns(), s.duration_ns);
+    const auto stopped = control.run_until(sc_core::sc_time(static_cast<double>(s.duration_ns), sc_core::SC_NS));
+    const std::uint64_t end = std::min<std::uint64_t>(
+        static_cast<std::uint64_t>(stopped.value() / sc_core::sc_time(1, sc_core::SC_NS).value()), s.duration_ns);
     const bool stopped_early = can_stop_early && monitor.all_decided();
     context.emit(ev::sim_finished, {{"reason", stopped_early ? "all expectations decided" : "duration reached"}});
 

@@ -145,7 +145,7 @@ struct Booted {
 
 TEST_CASE("the boot ROM verifies the chain, derives the identity, latches the secret, then releases the app core") {
     Booted b;
-    sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_SEC));
+    test::run_for(sc_core::sc_time(1, sc_core::SC_SEC));
     REQUIRE(b.handoff.has_value());
     CHECK(b.handoff->slot == "os_a");
     CHECK(b.handoff->measurements.size() == 2);
@@ -163,7 +163,7 @@ TEST_CASE("the boot ROM verifies the chain, derives the identity, latches the se
 TEST_CASE("a tampered OS slot with an empty B slot halts boot without releasing the app core") {
     Booted b;
     b.device.flash().tamper(b.device.variant().partition("os_a").offset + 500, Bytes{0x00});
-    sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_SEC));
+    test::run_for(sc_core::sc_time(1, sc_core::SC_SEC));
     CHECK_FALSE(b.handoff.has_value());
     REQUIRE(b.ctx.log.count(ev::sec_boot_image_rejected) == 2);
     CHECK(b.ctx.log.events()[std::size_t(0)].src == "bus.flash");
@@ -174,7 +174,7 @@ TEST_CASE("a tampered OS slot with an empty B slot halts boot without releasing 
 
 TEST_CASE("the same fuse secret and first stage give the same identity; another secret does not") {
     Booted a;
-    sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_SEC));
+    test::run_for(sc_core::sc_time(1, sc_core::SC_SEC));
     auto key = a.device.security().device_public_key();
     REQUIRE(key.has_value());
     // Re-derive independently: CDI = HMAC(UDS, measurement of the security monitor).

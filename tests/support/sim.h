@@ -9,6 +9,7 @@
 
 #include "models/base/device_context.h"
 #include "models/base/event_log.h"
+#include "models/base/sim_control.h"
 
 namespace svp::test {
 
@@ -18,11 +19,22 @@ struct SimContext {
 };
 
 // Runs `body` in a SystemC thread and simulates until nothing is left to do (or `limit`).
+// Every thread is unwound at the end (SimulationControl), so nothing is left to leak.
 inline void run_thread(std::function<void()> body, sc_core::sc_time limit = sc_core::sc_time(10, sc_core::SC_SEC)) {
+    SimulationControl control;
     sc_core::sc_spawn_options o;
     o.set_stack_size(1 << 20);
-    sc_core::sc_spawn(std::move(body), "test_body", &o);
-    sc_core::sc_start(limit);
+    sc_core::sc_spawn([&control, body = std::move(body)] {
+        body();
+        control.request_stop();
+    }, "test_body", &o);
+    control.run_until(limit);
+}
+
+// Simulates for `duration`, then unwinds every thread.
+inline void run_for(sc_core::sc_time duration) {
+    SimulationControl control;
+    control.run_until(duration);
 }
 
 inline std::uint64_t now_ns() { return sim_now_ns(); }
