@@ -57,6 +57,17 @@ Outcome Outcome::from(const RunResult& r) {
     o.wall_s = r.wall_s;
     for (const auto& x : r.expectations)
         o.checks.push_back({x.expectation->describe(), x.detail, x.passed.value_or(false), x.expectation->line});
+    // The figures people compare: when the boot and the cloud handshake reached each stage.
+    const std::pair<const char*, std::pair<const char*, const char*>> marks[] = {
+        {"app core released", {"sec.boot", "core.released"}}, {"apps running", {"os.init", "apps.running"}},
+        {"certificate", {"os.attest", "certificate"}}, {"first telemetry", {"os.telemetry", "sent"}},
+        {"boot halted", {"sec.boot", "halted"}}};
+    for (const auto& [label, kind] : marks)
+        for (const auto& e : r.events)
+            if (e.src == kind.first && e.ev == kind.second) {
+                o.timings += fmt::format("{}{} {}", o.timings.empty() ? "" : " · ", label, yaml::format_duration_ns(e.t_ns));
+                break;
+            }
     bool telemetry_seen = false;
     for (const auto& e : r.events) {
         bool show = is_milestone(e);
@@ -74,7 +85,7 @@ nlohmann::json Outcome::to_json() const {
         checks_json.push_back({{"expectation", c.expectation}, {"detail", c.detail}, {"passed", c.passed}, {"line", c.line}});
     return {{"name", name},       {"file", file},     {"error", error},     {"tags", tags},
             {"passed", passed},   {"sim_end_ns", sim_end_ns}, {"wall_s", wall_s}, {"checks", checks_json},
-            {"milestones", milestones}};
+            {"milestones", milestones}, {"timings", timings}};
 }
 
 Outcome Outcome::from_json(const nlohmann::json& j) {
@@ -89,6 +100,7 @@ Outcome Outcome::from_json(const nlohmann::json& j) {
     for (const auto& c : j.value("checks", nlohmann::json::array()))
         o.checks.push_back({c.value("expectation", ""), c.value("detail", ""), c.value("passed", false), c.value("line", 0)});
     o.milestones = j.value("milestones", std::vector<std::string>{});
+    o.timings = j.value("timings", "");
     return o;
 }
 
@@ -97,9 +109,11 @@ std::string format_summary(const Outcome& o) {
     if (!o.error.empty()) return out + "  ERROR " + o.error + "\n";
     out += "\n  milestones (simulated time)\n";
     for (const auto& m : o.milestones) out += "  " + m + "\n";
+    if (!o.timings.empty()) out += "\n  " + o.timings + "\n";
     out += "\n  expectations\n";
     for (const auto& c : o.checks)
-        out += fmt::format("  {}  {}:{}  {}\n        {}\n", c.passed ? "ok  " : "FAIL", o.file, c.line, c.expectation, c.detail);
+        out += fmt::format("  {}  {}:{}  {}\n        {}\n", c.passed ? "ok  " : "FAIL", o.file, c.line, c.expectation,
+                           c.detail.size() > 110 ? c.detail.substr(0, 107) + "..." : c.detail);
     std::size_t met = 0;
     for (const auto& c : o.checks) met += c.passed;
     out += fmt::format("\n  {}  {}/{} expectations met; simulated {}, wall {:.2f} s\n", o.passed ? "PASS" : "FAIL", met,

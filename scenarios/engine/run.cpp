@@ -46,6 +46,7 @@ std::map<std::string, crypto::EcPrivateKey> make_keys(const Scenario& s) {
 
 Bytes build_image(const Scenario& s, const ImageSpec& spec, const std::map<std::string, crypto::EcPrivateKey>& keys,
                   const std::optional<os::OsConfig>& os_config) {
+    if (!spec.file.empty()) return read_file(spec.file);  // as made by `spherevp image`
     image::ImageHeader h;
     h.type = *image::image_type_from_string(spec.type);
     h.component_id = image::guid_from_string(spec.component);
@@ -53,6 +54,8 @@ Bytes build_image(const Scenario& s, const ImageSpec& spec, const std::map<std::
     h.version = image::version_from_string(spec.version);
     h.security_counter = spec.counter;
     h.flags = spec.development ? image::flag_development : 0;
+    h.load_address = spec.load_address;
+    h.entry_point = spec.entry_point;
     std::string payload = spec.payload_text;
     if (spec.os_config) {
         if (!os_config) throw InputError(s.file, spec.line, "image '" + spec.name + "': os_config needs a cloud (cloud: none is set)");

@@ -132,9 +132,18 @@ Scenario load(const std::string& path) {
             ImageSpec i;
             i.name = kv.first.as<std::string>();
             Map m(kv.second, path, "image '" + i.name + "'");
-            m.only({"type", "component", "version", "counter", "key", "development", "payload", "payload_size", "os_config",
-                    "manifest", "product"});
             i.line = m.line();
+            if (m.has("file")) {
+                // A ready-made image, as `spherevp image pack` + `sign` produce it.
+                m.only({"file"});
+                i.file = (std::filesystem::path(path).parent_path() / m.str("file")).string();
+                if (!std::filesystem::exists(i.file)) m.fail("file", "no such file: " + i.file);
+                image_names.insert(i.name);
+                s.images.push_back(i);
+                continue;
+            }
+            m.only({"type", "component", "version", "counter", "key", "development", "payload", "payload_size", "os_config",
+                    "manifest", "product", "load_address", "entry_point"});
             i.type = m.str("type");
             if (!image::image_type_from_string(i.type)) m.fail("type", "unknown image type '" + i.type + "'");
             i.component = m.str("component");
@@ -153,6 +162,8 @@ Scenario load(const std::string& path) {
             i.payload_size = m.size("payload_size", 0);
             i.os_config = m.boolean("os_config", false);
             i.product = m.str("product", s.product);
+            i.load_address = static_cast<std::uint32_t>(m.u64("load_address", 0));
+            i.entry_point = static_cast<std::uint32_t>(m.u64("entry_point", 0));
             if (auto man = m.optional("manifest")) i.manifest = to_json(*man);
             if (i.type == "application" && !i.manifest.is_object()) m.fail_here("an application image needs a manifest");
             image_names.insert(i.name);

@@ -29,6 +29,8 @@ struct ImageSpec {
     bool os_config = false;          // payload = the OS configuration the runner generates
     nlohmann::json manifest;         // protected area (app_manifest.json for apps)
     std::string product;             // defaults to the scenario's product
+    std::uint32_t load_address = 0, entry_point = 0;
+    std::string file;                // a ready image (`spherevp image pack/sign`); the other fields unused
     int line = 0;
 };
 

@@ -136,3 +136,43 @@ TEST_CASE("several scenarios run in parallel processes with a table and JUnit") 
     CHECK_THAT(xml, Catch::Contains("tests=\"2\" failures=\"0\" errors=\"0\""));
     fs::remove(junit);
 }
+
+TEST_CASE("images made with `spherevp image keygen/pack/sign` boot from a scenario that names their files") {
+    const auto dir = temp("cli-images");
+    fs::create_directories(dir);
+    auto in = [&](const std::string& name) { return (dir / name).string(); };
+    REQUIRE(spherevp({"image", "keygen", "-o", in("root.pem")}).status == 0);
+    std::ofstream(in("os-config.json")) << R"({"note": "not an OS configuration: the kernel will refuse it"})";
+    REQUIRE(spherevp({"image", "pack", "--type", "security-monitor", "--component", "3d9a1c55-0e7b-4f0a-8c2d-51a7e6b0f101",
+                      "--product", "7e1c0d4a-5b2f-4c3e-9a61-0f5d2b8c9e01", "--version", "2.1.0", "-o", in("sm.img")})
+                .status == 0);
+    REQUIRE(spherevp({"image", "pack", "--type", "os-kernel", "--component", "3d9a1c55-0e7b-4f0a-8c2d-51a7e6b0f102",
+                      "--product", "7e1c0d4a-5b2f-4c3e-9a61-0f5d2b8c9e01", "--payload", in("os-config.json"), "-o", in("os.img")})
+                .status == 0);
+    for (const auto* img : {"sm.img", "os.img"}) REQUIRE(spherevp({"image", "sign", in(img), "--key", in("root.pem")}).status == 0);
+    auto inspect = spherevp({"image", "inspect", in("sm.img")});
+    CHECK_THAT(inspect.stdout_text, Catch::Contains("version          2.1.0"));
+    CHECK_THAT(inspect.stdout_text, Catch::Contains("matches the signer key"));
+
+    std::ofstream(in("boot.yaml")) << R"(name: cli-images
+duration: 1s
+product: 7e1c0d4a-5b2f-4c3e-9a61-0f5d2b8c9e01
+cloud: none
+keys:
+  root: {file: root.pem}
+images:
+  sm: {file: sm.img}
+  os: {file: os.img}
+device:
+  trusted_keys: [root]
+  flash: {sm_a: [sm], os_a: [os]}
+expect:
+  - event: sec.boot/core.released
+  - event: os.init/boot.stage
+    where: {stage: panic}
+)";
+    auto r = spherevp({"run", in("boot.yaml")});
+    INFO(r.stdout_text << r.stderr_text);
+    CHECK(r.status == 0);
+    fs::remove_all(dir);
+}
