@@ -93,8 +93,15 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
                     sec_irq = irq_or_null(w.irq);
                 }
     if (!sec_irq) throw InputError(variant_.file, 0, "no mailbox side is visible to the security core '" + sec_core_name + "'");
+    for (const auto& part : variant_.flash_layout)
+        if (part.name == "bootstate") {
+            const auto address = flash_spec.base + part.offset;
+            sc.boot_state = FlashSlot{part.name, address, part.size, address};
+        }
     security_ = std::make_unique<SecuritySubsystem>("security", context_, sc, initiator(sec_core_name), sec_irq);
     security_->bus().socket.bind(router_->from_initiators);
+    security_->attach_flash(*flash_, flash_spec.base);
+    security_->on_reset_request([this](const std::string& reason) { request_reset(reason); });
 
     // ---- app core
     for (const auto& c : variant_.cores)
@@ -104,6 +111,32 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
             app_core_->bus().socket.bind(router_->from_initiators);
         }
     security_->on_release_app_core([this](const BootHandoff& h) { app_core_->release(h); });
+    sc_core::sc_spawn([this] { reset_controller(); }, "reset_controller");
+}
+
+void Device::request_reset(const std::string& reason) {
+    reset_reason_ = reason;
+    reset_requested_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void Device::reset_controller() {
+    for (;;) {
+        sc_core::wait(reset_requested_);
+        ++resets_;
+        context_.emit(ev::sec_device_reset, {{"reason", reset_reason_}, {"count", resets_}});
+        app_core_->reset();
+        for (auto& [name, u] : uarts_) u->reset();
+        for (auto& [name, m] : mailboxes_) m->side(0).reset();
+        for (auto& [name, n] : nics_) n->reset();
+        for (auto& [name, line] : irqs_) line->lower();
+        // SRAM does not survive a reset; flash and fuses do.
+        for (const auto& m : variant_.memories)
+            if (m.kind == "ram") {
+                auto& mem = *memories_.at(m.name);
+                std::fill(mem.data(), mem.data() + mem.size(), std::uint8_t{0});
+            }
+        security_->reset();
+    }
 }
 
 BusInitiator Device::initiator(const std::string& name) const {

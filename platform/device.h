@@ -58,6 +58,13 @@ public:
     // The bus address of a flash partition (the flash is mapped for every initiator).
     std::uint64_t partition_address(const std::string& partition) const;
 
+    // Resets the whole device as its reset pin would (watchdog, DEVICE_RESET, a scenario's
+    // power cut): every core back to reset, peripherals to reset values, SRAM lost, then the
+    // security subsystem's boot ROM runs again. Safe to call from anywhere: the reset happens
+    // in the device's reset-controller process, one delta later.
+    void request_reset(const std::string& reason);
+    std::uint64_t resets() const { return resets_; }
+
     // What the OS on the app core is told about this hardware (its "device tree").
     os::DeviceTree os_device_tree(std::int64_t rtc_epoch_unix_s) const;
 
@@ -66,6 +73,7 @@ public:
 
 private:
     IrqLine* irq_or_null(const std::string& name);
+    void reset_controller();
     void map_window(const std::string& name, const WindowSpec& w, tlm::tlm_target_socket<>& socket, bool dmi);
 
     Variant variant_;
@@ -79,6 +87,9 @@ private:
     std::map<std::string, std::unique_ptr<Nic>> nics_;
     std::unique_ptr<SecuritySubsystem> security_;
     std::unique_ptr<AppCore> app_core_;
+    sc_core::sc_event reset_requested_;
+    std::string reset_reason_;
+    std::uint64_t resets_ = 0;
 };
 
 }  // namespace svp

@@ -31,6 +31,7 @@ public:
     bool debug_write(std::uint64_t address, const void* data, std::size_t length);
 
     const BusInitiator& who() const { return who_; }
+    void invalidate_all() { dmi_.clear(); }
     void set_privilege(Privilege p) { who_.privilege = p; }
 
 private:

@@ -23,6 +23,9 @@ public:
     }
 
     RegisterBank& registers() { return regs_; }
+    // Back to the power-on state (a device reset). Subclasses with state beyond their
+    // registers extend it.
+    virtual void reset() { regs_.reset(); }
 
 protected:
     // A register callback adds time the current access takes beyond the fixed latency

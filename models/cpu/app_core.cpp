@@ -4,10 +4,21 @@ namespace svp {
 
 AppCore::AppCore(sc_core::sc_module_name name, DeviceContext& device, std::uint64_t clock_hz, BusInitiator who)
     : sc_module(name), device_(device), clock_(clock_hz), bus_("bus", who) {
-    SC_HAS_PROCESS(AppCore);
+    start();
+}
+
+void AppCore::start() {
     sc_core::sc_spawn_options options;
     options.set_stack_size(4 << 20);  // the OS runs TLS handshakes on this stack
-    sc_core::sc_spawn([this] { run(); }, "core", &options);
+    thread_ = sc_core::sc_spawn([this] { run(); }, "core", &options);
+}
+
+void AppCore::reset() {
+    if (thread_.valid() && !thread_.terminated()) thread_.kill(sc_core::SC_INCLUDE_DESCENDANTS);
+    running_ = false;
+    handoff_.reset();
+    bus_.invalidate_all();
+    start();
 }
 
 void AppCore::release(const BootHandoff& handoff) {

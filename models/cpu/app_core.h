@@ -24,12 +24,17 @@ public:
     // Called by the security subsystem: leave reset and run the OS from `handoff`.
     void release(const BootHandoff& handoff);
 
+    // Back into reset: the running OS (this core's thread and every process it spawned) is
+    // killed and unwound; the core waits to be released again. Call from a SystemC process.
+    void reset();
+
     BusMaster& bus() { return bus_; }
     const ClockDomain& clock() const { return clock_; }
     DeviceContext& device() { return device_; }
     bool running() const { return running_; }
 
 private:
+    void start();
     void run();
 
     DeviceContext& device_;
@@ -38,6 +43,7 @@ private:
     OsEntry os_entry_;
     std::optional<BootHandoff> handoff_;
     sc_core::sc_event released_;
+    sc_core::sc_process_handle thread_;
     bool running_ = false;
 };
 

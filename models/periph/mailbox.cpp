@@ -59,6 +59,8 @@ MailboxSide::MailboxSide(sc_core::sc_module_name name, DeviceContext& device, sc
     });
 }
 
+void MailboxSide::reset() { box_.soft_reset(); }
+
 void MailboxSide::update_irq() {
     auto& sts = regs_["INT_STS"];
     const auto out_count = box_.fifo_from(index_).size();

@@ -37,6 +37,7 @@ public:
                 Mailbox& box, int index);
 
     void set_irq(IrqLine* irq) { irq_ = irq; }
+    void reset() override;  // both FIFOs empty, both sides' registers at reset values
     void update_irq();
 
 private:

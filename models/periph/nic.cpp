@@ -34,8 +34,16 @@ Nic::Nic(sc_core::sc_module_name name, DeviceContext& device, sc_core::sc_time a
     regs_.add("INT_EN", INT_EN, 0, Access::rw, 1).on_write([this](std::uint32_t, std::uint32_t) {
         if (irq_) irq_->set(regs_["INT_STS"].value() & regs_["INT_EN"].value());
     });
-    SC_HAS_PROCESS(Nic);
-    SC_THREAD(run);
+    thread_ = sc_core::sc_spawn([this] { run(); }, "engine");
+}
+
+void Nic::reset() {
+    if (thread_.valid() && !thread_.terminated()) thread_.kill();
+    for (int s : open_sockets_) bridge_.close(s);
+    open_sockets_.clear();
+    Peripheral::reset();
+    if (irq_) irq_->lower();
+    thread_ = sc_core::sc_spawn([this] { run(); }, "engine");
 }
 
 void Nic::run() {
@@ -65,6 +73,7 @@ std::int32_t Nic::execute(std::uint32_t cmd) {
         const auto port = static_cast<std::uint16_t>(regs_["REMOTE_PORT"].value());
         const std::uint64_t done = link_.handshake(now);
         const int handle = bridge_.connect(ip, port, link_.arrival_at_host());
+        if (handle >= 0) open_sockets_.push_back(handle);
         device_.emit(ev::net_connect, {{"socket", handle}, {"host", ipv4_to_string(ip)}, {"port", port},
                                        {"result", handle >= 0 ? "ok" : "refused"}});
         wait_until(done);
@@ -101,6 +110,7 @@ std::int32_t Nic::execute(std::uint32_t cmd) {
         device_.emit(ev::net_close, {{"socket", socket}, {"bytes_tx", bridge_.bytes_sent(socket)},
                                      {"bytes_rx", bridge_.bytes_received(socket)}});
         bridge_.close(socket);
+        std::erase(open_sockets_, socket);
         return 0;
     }
     default:

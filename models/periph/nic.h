@@ -40,6 +40,8 @@ public:
         BusInitiator dma_identity, HostBridge& bridge, LinkTiming link, IrqLine* irq);
 
     BusMaster& dma() { return dma_; }
+    // A device reset: the command in progress is abandoned, every host connection closed.
+    void reset() override;
 
 private:
     void run();
@@ -51,6 +53,8 @@ private:
     LinkModel link_;
     IrqLine* irq_;
     sc_core::sc_event start_;
+    sc_core::sc_process_handle thread_;
+    std::vector<int> open_sockets_;
     std::uint32_t pending_ = 0;
 };
 

@@ -23,8 +23,14 @@ enum Command : std::uint8_t {
     get_security_state = 0x41,
     process_attestation = 0x4C,
     sign_with_device_key = 0x4D,
+    device_reset = 0x50,
     get_device_id = 0x60,
     verify_image = 0x61,
+    stage_begin = 0x62,    // {stage, size} -> {slot}: erase the stage's inactive slot
+    stage_write = 0x63,    // {offset, data} : program staged bytes (at most 1024 a call)
+    stage_commit = 0x64,   // {} -> {verified, reason}: verify; install as pending or erase
+    confirm_boot = 0x65,   // {} : the OS confirms the images it test-booted
+    rollback_info = 0x66,  // {} -> per stage: confirmed, pending, booted slot, fuse counter
 };
 std::string_view command_name(std::uint32_t id);
 

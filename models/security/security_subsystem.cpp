@@ -27,6 +27,12 @@ std::string_view command_name(std::uint32_t id) {
     case sign_with_device_key: return "sign-with-device-key";
     case get_device_id: return "get-device-id";
     case verify_image: return "verify-image";
+    case device_reset: return "device-reset";
+    case stage_begin: return "stage-begin";
+    case stage_write: return "stage-write";
+    case stage_commit: return "stage-commit";
+    case confirm_boot: return "confirm-boot";
+    case rollback_info: return "rollback-info";
     default: return "unknown";
     }
 }
@@ -47,9 +53,25 @@ SecuritySubsystem::SecuritySubsystem(sc_core::sc_module_name name, DeviceContext
                                      BusInitiator who, IrqLine* mailbox_irq)
     : sc_module(name), device_(device), config_(std::move(config)), clock_(config_.clock_hz), bus_("bus", who),
       mailbox_irq_(mailbox_irq) {
-    SC_HAS_PROCESS(SecuritySubsystem);
-    SC_THREAD(boot_rom);
-    SC_THREAD(command_server);
+    start_threads();
+}
+
+void SecuritySubsystem::start_threads() {
+    threads_.clear();
+    threads_.push_back(sc_core::sc_spawn([this] { boot_rom(); }, "boot_rom"));
+    threads_.push_back(sc_core::sc_spawn([this] { command_server(); }, "command_server"));
+}
+
+void SecuritySubsystem::reset() {
+    for (auto& t : threads_)
+        if (!t.terminated()) t.kill();
+    pending_ = sc_core::SC_ZERO_TIME;
+    identity_key_.reset();
+    measurements_.clear();
+    booted_ = false;
+    staging_.reset();
+    fuses_.reset_latches();
+    start_threads();
 }
 
 std::optional<crypto::RawPublicKey> SecuritySubsystem::device_public_key() const {
@@ -66,6 +88,16 @@ void SecuritySubsystem::sync() {
     }
 }
 
+bool SecuritySubsystem::read_flash_plain(std::uint64_t address, std::size_t length, Bytes& out) {
+    out.resize(length);
+    for (std::size_t done = 0; done < length; done += kFlashChunk) {
+        const std::size_t n = std::min(kFlashChunk, length - done);
+        if (bus_.read(address + done, out.data() + done, n, pending_) != tlm::TLM_OK_RESPONSE) return false;
+    }
+    sync();
+    return true;
+}
+
 bool SecuritySubsystem::read_flash(std::uint64_t address, std::size_t length, Bytes& out) {
     out.resize(length);
     for (std::size_t done = 0; done < length; done += kFlashChunk) {
@@ -77,9 +109,10 @@ bool SecuritySubsystem::read_flash(std::uint64_t address, std::size_t length, By
     return true;
 }
 
-std::optional<std::pair<FlashSlot, image::ParsedImage>> SecuritySubsystem::boot_stage(const BootStage& stage,
-                                                                                       Bytes& storage) {
-    for (const auto& slot : stage.slots) {
+std::optional<std::pair<std::size_t, image::ParsedImage>> SecuritySubsystem::boot_stage(
+    const BootStage& stage, const std::vector<std::size_t>& order, Bytes& storage) {
+    for (const std::size_t index : order) {
+        const auto& slot = stage.slots[index];
         auto reject = [&](const std::string& reason, const std::string& detail) {
             device_.emit(ev::sec_boot_image_rejected,
                          {{"stage", stage.name}, {"slot", slot.name}, {"reason", reason}, {"detail", detail}});
@@ -127,7 +160,7 @@ std::optional<std::pair<FlashSlot, image::ParsedImage>> SecuritySubsystem::boot_
                      {{"stage", stage.name}, {"slot", slot.name}, {"component", image::to_string(img.header.component_id)},
                       {"version", image::version_to_string(img.header.version)},
                       {"key_id", hex(img.signature.key_id()).substr(0, 16)}});
-        return std::make_pair(slot, img);
+        return std::make_pair(index, img);
     }
     return std::nullopt;
 }
@@ -146,21 +179,41 @@ void SecuritySubsystem::derive_identity(const crypto::Digest& first_mutable_stag
 void SecuritySubsystem::boot_rom() {
     device_.emit(ev::sec_reset, {{"clock_hz", clock_.hz()}, {"stages", config_.chain.size()}});
     measurements_.clear();
+    booted_slot_.assign(config_.chain.size(), 0);
+    test_boot_.assign(config_.chain.size(), false);
+    boot_state_ = load_boot_state();
     BootHandoff handoff;
     for (std::size_t i = 0; i < config_.chain.size(); ++i) {
         const auto& stage = config_.chain[i];
         Bytes storage;
-        auto booted = boot_stage(stage, storage);
+        auto booted = boot_stage(stage, slot_order(i), storage);
         if (!booted) {
             device_.emit(ev::sec_boot_halted,
                          {{"stage", stage.name}, {"reason", "no slot holds a verified image; recovery mode"}});
             return;  // never run unverified code
         }
-        const auto& [slot, img] = *booted;
+        const auto& [index, img] = *booted;
+        const auto& slot = stage.slots[index];
+        booted_slot_[i] = index;
+        if (boot_state_ && i < kMaxBootStages) {
+            const auto& st = boot_state_->stages[i];
+            test_boot_[i] = st.pending == index;
+            if (!test_boot_[i] && index != st.confirmed)
+                device_.emit(ev::sec_boot_fallback, {{"stage", stage.name}, {"slot", slot.name},
+                                                     {"confirmed", stage.slots[st.confirmed].name}});
+        }
+        // The anti-rollback floor follows the confirmed image, never a test boot (it moves
+        // when the new image is confirmed), and only ever up.
+        if (!test_boot_[i] && img.header.security_counter > fuses_.counter(stage.counter)) {
+            fuses_.advance_counter(stage.counter, img.header.security_counter);
+            device_.emit(ev::sec_rollback_counter_advanced,
+                         {{"counter", stage.counter}, {"value", img.header.security_counter}});
+        }
         BootMeasurement m{stage.name, slot.name, img.header.type, img.header.component_id, img.header.version,
                           img.measurement()};
         measurements_.push_back(m);
-        device_.emit(ev::sec_boot_measured, {{"stage", stage.name}, {"digest", hex(m.digest).substr(0, 16)}});
+        device_.emit(ev::sec_boot_measured, {{"stage", stage.name}, {"digest", hex(m.digest).substr(0, 16)},
+                                             {"test_boot", static_cast<bool>(test_boot_[i])}});
         if (i == 0) derive_identity(m.digest);
         handoff.slot = slot.name;
         handoff.image_address = slot.app_core_address;
@@ -175,6 +228,90 @@ void SecuritySubsystem::boot_rom() {
     device_.emit(ev::sec_boot_core_released,
                  {{"core", "a7"}, {"slot", handoff.slot}, {"entry", fmt::format("0x{:08x}", handoff.entry_point)}});
     if (release_) release_(handoff);
+}
+
+std::vector<std::size_t> SecuritySubsystem::slot_order(std::size_t i) {
+    const auto& stage = config_.chain[i];
+    std::vector<std::size_t> order;
+    auto append_rest = [&] {
+        for (std::size_t k = 0; k < stage.slots.size(); ++k)
+            if (std::find(order.begin(), order.end(), k) == order.end()) order.push_back(k);
+    };
+    if (!boot_state_ || i >= kMaxBootStages) {
+        append_rest();  // no journal: A, then B
+        return order;
+    }
+    // A copy: storing a new record below replaces boot_state_.
+    auto st = boot_state_->stages[i];
+    if (st.confirmed >= stage.slots.size()) st.confirmed = 0;
+    if (st.pending != kNoSlot && st.pending < stage.slots.size()) {
+        if (st.attempts == 0) {
+            // First boot of a newly installed image: record the attempt before running it, so
+            // a reset before the OS confirms it reverts (MCUboot "test" semantics).
+            BootStateRecord next = *boot_state_;
+            next.stages[i].attempts = 1;
+            store_boot_state(next);
+            device_.emit(ev::sec_update_test_boot, {{"stage", stage.name}, {"slot", stage.slots[st.pending].name}});
+            order.push_back(st.pending);
+            order.push_back(st.confirmed);
+            // A pending image that fails verification is dropped: fall back to the confirmed one.
+        } else {
+            BootStateRecord next = *boot_state_;
+            next.stages[i].pending = kNoSlot;
+            next.stages[i].attempts = 0;
+            store_boot_state(next);
+            device_.emit(ev::sec_update_reverted, {{"stage", stage.name}, {"slot", stage.slots[st.pending].name},
+                                                   {"reason", "not confirmed after its test boot"}});
+            order.push_back(st.confirmed);
+        }
+    } else {
+        order.push_back(st.confirmed);
+    }
+    append_rest();
+    return order;
+}
+
+std::optional<BootStateRecord> SecuritySubsystem::load_boot_state() {
+    if (!config_.boot_state || !flash_) return std::nullopt;
+    Bytes partition;
+    if (!read_flash_plain(config_.boot_state->address, config_.boot_state->size, partition)) return std::nullopt;
+    auto pos = scan_journal(partition, flash_->sector_size());
+    if (pos.latest) return pos.latest;
+    return BootStateRecord{};  // a fresh device: slot A confirmed everywhere
+}
+
+bool SecuritySubsystem::store_boot_state(BootStateRecord record) {
+    if (!config_.boot_state || !flash_) return false;
+    Bytes partition;
+    if (!read_flash_plain(config_.boot_state->address, config_.boot_state->size, partition)) return false;
+    auto pos = scan_journal(partition, flash_->sector_size());
+    record.sequence = (pos.latest ? pos.latest->sequence : 0) + 1;
+    const auto base = config_.boot_state->address;
+    if (pos.needs_erase && !flash_erase_range(base + pos.next_offset, flash_->sector_size())) return false;
+    if (!flash_program(base + pos.next_offset, record.encode())) return false;
+    boot_state_ = record;
+    return true;
+}
+
+bool SecuritySubsystem::flash_erase_range(std::uint64_t address, std::uint64_t length) {
+    if (!flash_ || address < flash_base_) return false;
+    const auto sector = flash_->sector_size();
+    for (std::uint64_t at = (address - flash_base_) / sector * sector; at < address - flash_base_ + length; at += sector) {
+        sync();
+        wait(flash_->erase_sector(at));
+    }
+    return true;
+}
+
+bool SecuritySubsystem::flash_program(std::uint64_t address, ByteView bytes) {
+    if (!flash_ || address < flash_base_) return false;
+    // The controller programs 256-byte pages; each is one flash operation.
+    for (std::size_t done = 0; done < bytes.size(); done += 256) {
+        const auto n = std::min<std::size_t>(256, bytes.size() - done);
+        sync();
+        wait(flash_->program(address - flash_base_ + done, bytes.subspan(done, n)));
+    }
+    return true;
 }
 
 std::uint32_t SecuritySubsystem::mbox_read(std::uint32_t offset) {
@@ -330,6 +467,153 @@ std::uint32_t SecuritySubsystem::execute(std::uint8_t command, ByteView request,
         } catch (const image::ImageFormatError& e) {
             return reply({{"verified", false}, {"reason", image::to_string(e.code())}});
         }
+    }
+    default: {
+        json out = json::object();
+        const auto status = execute_update(command, req, out);
+        if (status == secproto::ok && !out.empty()) return reply(out);
+        return status;
+    }
+    }
+}
+
+std::uint32_t SecuritySubsystem::execute_update(std::uint8_t command, const nlohmann::json& req, nlohmann::json& out) {
+    using nlohmann::json;
+    auto stage_index = [&](const json& name) -> std::optional<std::size_t> {
+        if (!name.is_string()) return std::nullopt;
+        for (std::size_t i = 0; i < config_.chain.size(); ++i)
+            if (config_.chain[i].name == name.get<std::string>()) return i;
+        return std::nullopt;
+    };
+    switch (command) {
+    case secproto::device_reset: {
+        const std::string reason = req.value("reason", "requested by the OS");
+        if (reset_request_) reset_request_(reason);
+        return secproto::ok;
+    }
+    case secproto::stage_begin: {
+        if (!flash_ || !boot_state_) return secproto::refused;
+        auto i = stage_index(req.value("stage", json()));
+        auto size = req.find("size");
+        if (!i || size == req.end() || !size->is_number_unsigned()) return secproto::bad_request;
+        const auto& stage = config_.chain[*i];
+        if (stage.slots.size() < 2) return secproto::refused;
+        // The inactive slot: never the one that booted, never the confirmed one.
+        std::size_t target = 0;
+        while (target == booted_slot_[*i] || target == boot_state_->stages[*i].confirmed) ++target;
+        if (target >= stage.slots.size()) return secproto::refused;
+        const auto& slot = stage.slots[target];
+        if (size->get<std::uint64_t>() > slot.size) {
+            device_.emit(ev::sec_update_rejected, {{"stage", stage.name}, {"slot", slot.name}, {"reason", "too-large"}});
+            return secproto::refused;
+        }
+        // Staging over a pending image cancels it first, so no half-written slot is pending.
+        if (boot_state_->stages[*i].pending == target) {
+            BootStateRecord next = *boot_state_;
+            next.stages[*i].pending = kNoSlot;
+            next.stages[*i].attempts = 0;
+            if (!store_boot_state(next)) return secproto::refused;
+        }
+        staging_ = Staging{*i, target, size->get<std::uint64_t>(), 0};
+        device_.emit(ev::sec_update_staging, {{"stage", stage.name}, {"slot", slot.name}, {"size", staging_->size}});
+        if (!flash_erase_range(slot.address, std::max<std::uint64_t>(1, staging_->size))) return secproto::refused;
+        out = {{"slot", slot.name}};
+        return secproto::ok;
+    }
+    case secproto::stage_write: {
+        if (!staging_) return secproto::refused;
+        auto offset = req.find("offset");
+        auto data = req.find("data");
+        if (offset == req.end() || !offset->is_number_unsigned() || data == req.end() || !data->is_binary() ||
+            data->get_binary().size() > 1024)
+            return secproto::bad_request;
+        const auto at = offset->get<std::uint64_t>();
+        const auto& bytes = data->get_binary();
+        if (at + bytes.size() > staging_->size) return secproto::refused;  // never past what was announced
+        const auto& slot = config_.chain[staging_->stage].slots[staging_->slot];
+        if (!flash_program(slot.address + at, ByteView(bytes.data(), bytes.size()))) return secproto::refused;
+        staging_->written = std::max(staging_->written, at + bytes.size());
+        return secproto::ok;
+    }
+    case secproto::stage_commit: {
+        if (!staging_) return secproto::refused;
+        const auto st = *staging_;
+        staging_.reset();
+        const auto& stage = config_.chain[st.stage];
+        const auto& slot = stage.slots[st.slot];
+        auto reject = [&](const std::string& reason, const std::string& detail) {
+            device_.emit(ev::sec_update_rejected, {{"stage", stage.name}, {"slot", slot.name}, {"reason", reason}, {"detail", detail}});
+            flash_erase_range(slot.address, std::max<std::uint64_t>(1, st.size));  // B1: never leave it lying there
+            out = {{"verified", false}, {"reason", reason}};
+            return secproto::ok;
+        };
+        Bytes storage;
+        if (!read_flash(slot.address, st.size, storage)) return reject("bus-error", "reading the staged image failed");
+        image::ParsedImage img;
+        try {
+            img = image::parse_image(storage);
+        } catch (const image::ImageFormatError& e) {
+            return reject(std::string(image::to_string(e.code())), e.detail());
+        }
+        charge(config_.costs.ecdsa_verify_cycles);
+        sync();
+        boot::StageRequirements r{stage.type, config_.product, slot.size, stage.counter, !fuses_.debug_locked()};
+        auto result = boot::verify_stage(img, fuses_, r);
+        if (!result.passed) return reject(result.reason, result.detail);
+        BootStateRecord next = *boot_state_;
+        next.stages[st.stage].pending = static_cast<std::uint8_t>(st.slot);
+        next.stages[st.stage].attempts = 0;
+        if (!store_boot_state(next)) return secproto::refused;
+        device_.emit(ev::sec_update_installed, {{"stage", stage.name}, {"slot", slot.name},
+                                                {"version", image::version_to_string(img.header.version)}});
+        out = {{"verified", true}, {"slot", slot.name}};
+        return secproto::ok;
+    }
+    case secproto::confirm_boot: {
+        if (!boot_state_) return secproto::refused;
+        BootStateRecord next = *boot_state_;
+        bool changed = false;
+        for (std::size_t i = 0; i < config_.chain.size() && i < kMaxBootStages; ++i) {
+            if (!test_boot_[i]) continue;
+            next.stages[i].confirmed = static_cast<std::uint8_t>(booted_slot_[i]);
+            next.stages[i].pending = kNoSlot;
+            next.stages[i].attempts = 0;
+            changed = true;
+        }
+        if (!changed) return secproto::ok;
+        if (!store_boot_state(next)) return secproto::refused;
+        for (std::size_t i = 0; i < config_.chain.size() && i < kMaxBootStages; ++i) {
+            if (!test_boot_[i]) continue;
+            test_boot_[i] = false;
+            const auto& stage = config_.chain[i];
+            device_.emit(ev::sec_update_confirmed, {{"stage", stage.name}, {"slot", stage.slots[booted_slot_[i]].name}});
+            // Only now may the anti-rollback floor rise to the new image's counter.
+            Bytes header;
+            if (read_flash_plain(stage.slots[booted_slot_[i]].address, image::kHeaderSize, header)) {
+                const auto counter = image::parse_header(header).security_counter;
+                if (counter > fuses_.counter(stage.counter)) {
+                    fuses_.advance_counter(stage.counter, counter);
+                    device_.emit(ev::sec_rollback_counter_advanced, {{"counter", stage.counter}, {"value", counter}});
+                }
+            }
+        }
+        return secproto::ok;
+    }
+    case secproto::rollback_info: {
+        json stages = json::array();
+        for (std::size_t i = 0; i < config_.chain.size(); ++i) {
+            const auto& stage = config_.chain[i];
+            json s = {{"stage", stage.name}, {"booted", stage.slots[booted_slot_[i]].name},
+                      {"test_boot", static_cast<bool>(test_boot_[i])}, {"fuse_counter", fuses_.counter(stage.counter)}};
+            if (boot_state_ && i < kMaxBootStages) {
+                s["confirmed"] = stage.slots[boot_state_->stages[i].confirmed].name;
+                const auto p = boot_state_->stages[i].pending;
+                s["pending"] = p == kNoSlot ? json() : json(stage.slots[p].name);
+            }
+            stages.push_back(s);
+        }
+        out = {{"stages", stages}};
+        return secproto::ok;
     }
     default:
         return secproto::unknown_command;

@@ -15,12 +15,16 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "common/crypto/ec_key.h"
 #include "common/image/image_format.h"
 #include "models/base/bus_master.h"
 #include "models/base/clock.h"
 #include "models/base/device_context.h"
 #include "models/base/irq.h"
+#include "models/bus/nor_flash.h"
+#include "models/security/boot_state.h"
 #include "models/security/boot_checks.h"
 #include "models/security/efuses.h"
 
@@ -55,6 +59,7 @@ struct SecurityConfig {
     std::vector<BootStage> chain;         // ROM -> ... -> the stage the app core runs
     std::uint64_t mailbox_address = 0;    // our side of the app-core mailbox
     std::uint64_t max_request_bytes = 2048;
+    std::optional<FlashSlot> boot_state;  // the boot-state journal's partition (A/B updates)
 };
 
 struct BootMeasurement {
@@ -80,6 +85,17 @@ public:
                       BusInitiator who, IrqLine* mailbox_irq);
 
     BusMaster& bus() { return bus_; }
+    // The flash this subsystem programs (it owns the flash controller) and where the flash
+    // appears on its bus.
+    void attach_flash(NorFlash& flash, std::uint64_t bus_base) {
+        flash_ = &flash;
+        flash_base_ = bus_base;
+    }
+    // Restarts the subsystem as at power-on: its threads are killed (their stacks unwind) and
+    // the boot ROM runs again. Call from a SystemC process (the platform's reset controller).
+    void reset();
+    // Asks the platform for a device reset (the DEVICE_RESET command; the platform wires it).
+    void on_reset_request(std::function<void(const std::string& reason)> f) { reset_request_ = std::move(f); }
     EFuses& fuses() { return fuses_; }
     const SecurityConfig& config() const { return config_; }
     void on_release_app_core(std::function<void(const BootHandoff&)> f) { release_ = std::move(f); }
@@ -88,14 +104,25 @@ public:
     std::optional<crypto::RawPublicKey> device_public_key() const;
     const std::vector<BootMeasurement>& measurements() const { return measurements_; }
     bool booted() const { return booted_; }
+    const std::optional<BootStateRecord>& boot_state() const { return boot_state_; }
     std::uint64_t commands_served() const { return commands_served_; }
 
 private:
+    void start_threads();
     void boot_rom();
     void command_server();
-    // Boots one stage from the first slot that verifies; nullopt when none does.
-    std::optional<std::pair<FlashSlot, image::ParsedImage>> boot_stage(const BootStage& stage, Bytes& storage);
-    bool read_flash(std::uint64_t address, std::size_t length, Bytes& out);
+    // Boots one stage from the first slot of `order` (slot indices) that verifies.
+    std::optional<std::pair<std::size_t, image::ParsedImage>> boot_stage(const BootStage& stage,
+                                                                         const std::vector<std::size_t>& order, Bytes& storage);
+    // Decides the slot order of each stage from the journal, recording test boots and reverts.
+    std::vector<std::size_t> slot_order(std::size_t stage_index);
+    std::optional<BootStateRecord> load_boot_state();
+    bool store_boot_state(BootStateRecord record);
+    bool flash_erase_range(std::uint64_t address, std::uint64_t length);
+    bool flash_program(std::uint64_t address, ByteView bytes);
+    std::uint32_t execute_update(std::uint8_t command, const nlohmann::json& request, nlohmann::json& out);
+    bool read_flash(std::uint64_t address, std::size_t length, Bytes& out);        // hashed as it streams
+    bool read_flash_plain(std::uint64_t address, std::size_t length, Bytes& out);  // no engine cost
     void derive_identity(const crypto::Digest& first_mutable_stage);
     void charge(std::uint64_t cycles);
     void sync();
@@ -116,6 +143,18 @@ private:
     std::optional<crypto::EcPrivateKey> identity_key_;
     std::vector<BootMeasurement> measurements_;
     std::function<void(const BootHandoff&)> release_;
+    std::function<void(const std::string&)> reset_request_;
+    std::vector<sc_core::sc_process_handle> threads_;
+    NorFlash* flash_ = nullptr;
+    std::uint64_t flash_base_ = 0;
+    std::optional<BootStateRecord> boot_state_;
+    std::vector<std::size_t> booted_slot_;   // per stage, the slot index that booted
+    std::vector<bool> test_boot_;            // per stage, booted its pending slot as a test
+    struct Staging {
+        std::size_t stage = 0, slot = 0;
+        std::uint64_t size = 0, written = 0;
+    };
+    std::optional<Staging> staging_;
     sc_core::sc_event booted_event_;
     bool booted_ = false;
     std::uint64_t commands_served_ = 0;

@@ -38,7 +38,7 @@ TEST_CASE("accesses reach the right memory at region-relative addresses, with la
     bus.map({"ram", 0x80000000, 0x10000, bus.attach(ram.socket)});
     BusMaster cpu("cpu", BusInitiator(0, "a7", World::normal, Privilege::privileged));
     cpu.socket.bind(bus.from_initiators);
-    test::run_thread([&] {
+    REQUIRE_RUNS([&] {
         sc_time delay;
         std::uint32_t v = 0xDEADBEEF;
         REQUIRE(cpu.write(0x80000010, &v, 4, delay) == tlm::TLM_OK_RESPONSE);
@@ -60,7 +60,7 @@ TEST_CASE("an unmapped address is an address error and a bus.router decode.error
     bus.map({"ram", 0x0, 0x1000, bus.attach(ram.socket)});
     BusMaster cpu("cpu", BusInitiator(0, "rt0", World::normal, Privilege::user));
     cpu.socket.bind(bus.from_initiators);
-    test::run_thread([&] {
+    REQUIRE_RUNS([&] {
         sc_time delay;
         std::uint32_t v = 0;
         CHECK(cpu.read(0x5000, &v, 4, delay) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
@@ -79,7 +79,7 @@ TEST_CASE("a read-only memory refuses bus writes") {
     bus.map({"rom", 0x0, 0x1000, bus.attach(rom.socket)});
     BusMaster cpu("cpu", BusInitiator(0, "a7", World::normal, Privilege::privileged));
     cpu.socket.bind(bus.from_initiators);
-    test::run_thread([&] {
+    REQUIRE_RUNS([&] {
         sc_time delay;
         std::uint32_t v = 1;
         CHECK(cpu.write(0x10, &v, 4, delay) == tlm::TLM_COMMAND_ERROR_RESPONSE);

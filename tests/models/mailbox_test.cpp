@@ -44,7 +44,7 @@ struct Rig {
 
 TEST_CASE("a pushed pair reaches the other side with an RX interrupt, and popping confirms it") {
     Rig r;
-    test::run_thread([&] {
+    REQUIRE_RUNS([&] {
         r.wr(r.sec, Rig::B + S::INT_EN, S::INT_RX);
         r.wr(r.a7, Rig::A + S::INT_EN, S::INT_TX_CONFIRMED);
         r.wr(r.a7, Rig::A + S::DATA_PUSH, 0x80001000);
@@ -68,7 +68,7 @@ TEST_CASE("a pushed pair reaches the other side with an RX interrupt, and poppin
 
 TEST_CASE("the FIFO holds 15 pairs; a 16th push is dropped as a guest error") {
     Rig r;
-    test::run_thread([&] {
+    REQUIRE_RUNS([&] {
         for (std::uint32_t i = 0; i < 16; ++i) {
             r.wr(r.a7, Rig::A + S::DATA_PUSH, i);
             r.wr(r.a7, Rig::A + S::CMD_PUSH, 100 + i);
@@ -82,7 +82,7 @@ TEST_CASE("the FIFO holds 15 pairs; a 16th push is dropped as a guest error") {
 
 TEST_CASE("software doorbells set the peer's SW_RX_INT_STS and raise its line when enabled") {
     Rig r;
-    test::run_thread([&] {
+    REQUIRE_RUNS([&] {
         r.wr(r.sec, Rig::B + S::SW_RX_INT_EN, 0x2);
         r.wr(r.a7, Rig::A + S::SW_TX_INT_PORT, 0x2);
         wait(sc_time(1, SC_NS));
@@ -96,7 +96,7 @@ TEST_CASE("software doorbells set the peer's SW_RX_INT_STS and raise its line wh
 
 TEST_CASE("each side sees only its own window: the app core cannot reach the security side") {
     Rig r;
-    test::run_thread([&] {
+    REQUIRE_RUNS([&] {
         sc_time d;
         std::uint32_t v = 0;
         CHECK(r.a7.read(Rig::B + S::CMD_POP, &v, 4, d) == tlm::TLM_ADDRESS_ERROR_RESPONSE);

@@ -189,7 +189,7 @@ TEST_CASE("an attestation quote verifies with the openssl tool against the devic
     Booted b;
     std::pair<std::uint32_t, nlohmann::json> reply;
     Bytes nonce(32, 0x5A);
-    test::run_thread([&] {
+    REQUIRE_RUNS([&] {
         while (!b.handoff) sc_core::wait(sc_core::sc_time(1, sc_core::SC_MS));
         reply = b.call(secproto::process_attestation,
                        {{"nonce", nlohmann::json::binary(std::vector<std::uint8_t>(nonce.begin(), nonce.end()))}});
@@ -228,7 +228,7 @@ TEST_CASE("an attestation quote verifies with the openssl tool against the devic
 TEST_CASE("malformed and unknown commands get error codes, and the server keeps serving") {
     Booted b;
     std::vector<std::uint32_t> statuses;
-    test::run_thread([&] {
+    REQUIRE_RUNS([&] {
         while (!b.handoff) sc_core::wait(sc_core::sc_time(1, sc_core::SC_MS));
         statuses.push_back(b.call(static_cast<secproto::Command>(0x99), nlohmann::json::object()).first);
         statuses.push_back(b.call(secproto::sign_with_device_key, {{"digest", "not binary"}}).first);

@@ -20,15 +20,20 @@ struct SimContext {
 
 // Runs `body` in a SystemC thread and simulates until nothing is left to do (or `limit`).
 // Every thread is unwound at the end (SimulationControl), so nothing is left to leak.
-inline void run_thread(std::function<void()> body, sc_core::sc_time limit = sc_core::sc_time(10, sc_core::SC_SEC)) {
+// Returns whether the body ran to its end before `limit` (a body stuck waiting for something
+// that never happens must fail its test, not pass with its last checks unreached).
+[[nodiscard]] inline bool run_thread(std::function<void()> body, sc_core::sc_time limit = sc_core::sc_time(10, sc_core::SC_SEC)) {
     SimulationControl control;
+    bool finished = false;
     sc_core::sc_spawn_options o;
     o.set_stack_size(1 << 20);
-    sc_core::sc_spawn([&control, body = std::move(body)] {
+    sc_core::sc_spawn([&control, &finished, body = std::move(body)] {
         body();
+        finished = true;
         control.request_stop();
     }, "test_body", &o);
     control.run_until(limit);
+    return finished;
 }
 
 // Simulates for `duration`, then unwinds every thread.
@@ -38,5 +43,16 @@ inline void run_for(sc_core::sc_time duration) {
 }
 
 inline std::uint64_t now_ns() { return sim_now_ns(); }
+
+}  // namespace svp::test
+
+// Runs a test body as a SystemC thread and requires that it finished.
+#define REQUIRE_RUNS(...)                                                  \
+    do {                                                                   \
+        const bool test_body_finished = ::svp::test::run_thread(__VA_ARGS__); \
+        REQUIRE(test_body_finished);                                       \
+    } while (0)
+
+namespace svp::test {
 
 }  // namespace svp::test
