@@ -1,5 +1,7 @@
 #include "cloud-stub/https_session.h"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -34,6 +36,13 @@ ApiResponse guarded(Fn&& fn) {
         log::get("cloud.http")->error("internal error: {}", e.what());
         return {500, {{"error", "internal"}, {"detail", "the service failed; see its log"}}};
     }
+}
+
+// A read error is either the HTTP parser's verdict on the bytes (answer 400 or 413) or the
+// end of the conversation below HTTP (TLS alert, reset, truncation, timeout): then there is
+// no one to answer, and writing over a failed TLS session would only fail again.
+bool is_http_error(const beast::error_code& ec) {
+    return ec.category() == beast::error_code(http::error::bad_target).category();
 }
 
 }  // namespace
@@ -90,8 +99,9 @@ void HttpsSession::read_header() {
 }
 
 void HttpsSession::on_header(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == ssl::error::stream_truncated) return shutdown();
-    if (ec == boost::asio::error::operation_aborted || ec == beast::error::timeout || closed_) return close();
+    if (closed_) return;
+    if (ec == http::error::end_of_stream) return shutdown();  // close_notify between requests
+    if (ec && !is_http_error(ec)) return close();
     if (ec) {
         return send(guarded([&] { return router_.refuse_request(ApiError(400, "bad-http", ec.message()), "/"); }),
                     false);
@@ -129,7 +139,8 @@ void HttpsSession::read_body() {
 }
 
 void HttpsSession::on_body(beast::error_code ec) {
-    if (ec == boost::asio::error::operation_aborted || ec == beast::error::timeout || closed_) return close();
+    if (closed_) return;
+    if (ec && !is_http_error(ec)) return close();
     if (ec) {
         const bool too_large = ec == http::error::body_limit;
         auto response = guarded([&] {
@@ -168,6 +179,12 @@ void HttpsSession::on_sent(beast::error_code ec, bool keep_alive) {
 
 void HttpsSession::shutdown() {
     if (closed_) return;
+    // Send close_notify and close, without waiting for the client's: RFC 8446 6.1 lets the
+    // closer skip the reply. Marking it received makes SSL_shutdown complete once ours is out,
+    // so a client that never answers (or has gone) cannot keep the connection, which matters
+    // where no wall-clock timeout may cut it.
+    SSL* ssl = stream_.native_handle();
+    SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
     arm_timeout();
     stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->close(); });
 }

@@ -232,3 +232,35 @@ TEST_CASE("broken HTTP gets a 400 and the real process keeps serving") {
     CHECK(client.post_json("/v1/attestation/challenge", {{"device_id", device.id()}}).status == 200);
     CHECK(f.count(ev::cloud_http_refused) == 4);
 }
+
+TEST_CASE("a client that leaves without close_notify has its connection closed at once, even on a clock file") {
+    CloudFixture f;  // a clock file: no wall-clock timeout would ever reap a lingering connection
+    namespace asio = boost::asio;
+    asio::io_context io;
+    asio::ssl::context tls(asio::ssl::context::tls_client);
+    tls.add_certificate_authority(asio::buffer(f.cloud->service_ca_pem()));
+    tls.set_verify_mode(asio::ssl::verify_peer);
+    X509_VERIFY_PARAM_set_time(SSL_CTX_get0_param(tls.native_handle()), kEpochNs / 1'000'000'000);
+
+    for (bool connection_close : {false, true}) {
+        asio::ssl::stream<asio::ip::tcp::socket> stream(io, tls);
+        stream.next_layer().connect({asio::ip::make_address("127.0.0.1"), f.cloud->port()});
+        stream.handshake(asio::ssl::stream_base::client);
+        std::string request = std::string("GET /admin/v1/images HTTP/1.1\r\nHost: a\r\n") +
+                              (connection_close ? "Connection: close\r\n" : "") + "\r\n";
+        asio::write(stream, asio::buffer(request));
+        char buf[4096];
+        auto n = stream.read_some(asio::buffer(buf));
+        REQUIRE(std::string(buf, n).rfind("HTTP/1.1 401", 0) == 0);
+        // Half-close without close_notify (kept-alive case), or stay silent (Connection: close):
+        // either way the service must close its end now, not wait for us.
+        if (!connection_close) stream.next_layer().shutdown(asio::ip::tcp::socket::shutdown_send);
+        timeval deadline{10, 0};  // bounds a failure; a healthy close is immediate
+        setsockopt(stream.next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &deadline, sizeof deadline);
+        ssize_t got = 0;
+        do got = ::recv(stream.next_layer().native_handle(), buf, sizeof buf, 0);  // raw TCP: close_notify, then FIN
+        while (got > 0);
+        INFO((connection_close ? "Connection: close" : "half-close"));
+        CHECK(got == 0);  // FIN from the service, not a receive timeout
+    }
+}
