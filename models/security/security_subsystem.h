@@ -60,6 +60,7 @@ struct SecurityConfig {
     std::uint64_t mailbox_address = 0;    // our side of the app-core mailbox
     std::uint64_t max_request_bytes = 2048;
     std::optional<FlashSlot> boot_state;  // the boot-state journal's partition (A/B updates)
+    bool fault_hardening = true;          // a defence only test variants may switch off
 };
 
 struct BootMeasurement {
@@ -97,6 +98,12 @@ public:
     // Asks the platform for a device reset (the DEVICE_RESET command; the platform wires it).
     void on_reset_request(std::function<void(const std::string& reason)> f) { reset_request_ = std::move(f); }
     EFuses& fuses() { return fuses_; }
+    FaultInjector& faults() { return faults_; }
+    // A debugger asks to attach through the debug port: allowed only while the debug-lock
+    // fuse is unblown (B11). The answer is an event either way.
+    bool attach_debugger(const std::string& core);
+    // The debugger reads the device-secret fuse row: zeros once latched after boot (B11).
+    crypto::Digest debugger_read_device_secret();
     const SecurityConfig& config() const { return config_; }
     void on_release_app_core(std::function<void(const BootHandoff&)> f) { release_ = std::move(f); }
 
@@ -137,6 +144,7 @@ private:
     BusMaster bus_;
     IrqLine* mailbox_irq_;
     EFuses fuses_;
+    FaultInjector faults_;
     sc_core::sc_time pending_;  // local time not yet synchronised with the kernel
 
     // The key vault: the device identity key exists only here.
