@@ -27,5 +27,6 @@ CommonOptions& common_options();
 
 void register_image(CLI::App& root);
 void register_events(CLI::App& root);
+void register_iss(CLI::App& root);
 
 }  // namespace svp::cli

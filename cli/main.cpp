@@ -21,6 +21,9 @@ CommonOptions& common_options() {
 
 }  // namespace svp::cli
 
+// The binary links SystemC, whose library expects an sc_main; our own main drives SystemC.
+extern "C" int sc_main(int, char**) { return 0; }
+
 int main(int argc, char** argv) {
     using namespace svp::cli;
     CLI::App app{"spherevp: a full-system virtual platform for Azure-Sphere-class crossover MCUs.\n"
@@ -33,6 +36,7 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     register_image(app);
     register_events(app);
+    register_iss(app);
 
     try {
         app.parse(argc, argv);

@@ -1,0 +1,119 @@
+// `spherevp iss run FILE.elf [--stats] [--gdb PORT]`: runs a bare-metal Cortex-M4 program on a
+// machine compatible with QEMU's mps2-an386, like `qemu-system-arm -M mps2-an386 -nographic
+// -semihosting -kernel FILE.elf`: the program's output and nothing else on stdout, its exit
+// code as ours. Firmware developers use it like QEMU; the differential tests compare the two.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+
+#include <fmt/format.h>
+#include <systemc>
+
+#include "cli/command.h"
+#include "common/util/input_error.h"
+#include "models/base/event_log.h"
+#include "models/cpu/armv7m/gdb_stub.h"
+#include "models/cpu/armv7m/mps2/mps2_an386.h"
+
+namespace svp::cli {
+
+namespace {
+
+struct IssRunOptions {
+    std::string elf;
+    bool stats = false;
+    int gdb_port = -1;
+    double time_limit_s = 0;
+    std::string trace_file;
+};
+
+int iss_run(const IssRunOptions& o) {
+    // SystemC prints a banner and an info line on sc_stop; the program's output must stay alone.
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+
+    EventLog events;
+    DeviceContext device("mps2", events, 0);
+    Mps2An386::Options options;
+    options.output = [](int fd, std::string_view text) {
+        std::FILE* f = fd == 2 ? stderr : stdout;
+        std::fwrite(text.data(), 1, text.size(), f);
+        if (fd == 2) std::fflush(f);
+    };
+    Mps2An386 machine(device, options);
+    machine.load(o.elf);
+    auto& core = machine.cpu().core();
+
+    std::FILE* trace = nullptr;
+    if (!o.trace_file.empty()) {
+        trace = std::fopen(o.trace_file.c_str(), "w");
+        if (!trace) throw InputError(o.trace_file, 0, "cannot open the trace file for writing");
+        core.set_trace([trace](const armv7m::DecodedInsn& d, const armv7m::CortexM4& c) {
+            const auto& s = c.state();
+            std::fprintf(trace, "%08x %-10s r0=%08x r1=%08x r2=%08x r3=%08x sp=%08x lr=%08x psr=%08x\n", d.pc,
+                         std::string(armv7m::opcode_name(d.op)).c_str(), s.r[0], s.r[1], s.r[2], s.r[3], s.r[13],
+                         s.r[14], s.xpsr());
+        });
+    }
+    std::unique_ptr<GdbStub> gdb;
+    if (o.gdb_port >= 0) {
+        gdb = std::make_unique<GdbStub>(machine.cpu(), machine.image());
+        const int port = gdb->listen(static_cast<std::uint16_t>(o.gdb_port));
+        std::fprintf(stderr, "spherevp: iss: waiting for gdb on 127.0.0.1:%d\n", port);
+        gdb->wait_for_client();
+    }
+
+    const auto wall_start = std::chrono::steady_clock::now();
+    if (o.time_limit_s > 0) sc_core::sc_start(sc_core::sc_time(o.time_limit_s, sc_core::SC_SEC));
+    else sc_core::sc_start();
+    const auto wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    std::fflush(stdout);
+    if (trace) std::fclose(trace);
+
+    if (o.stats) {
+        const double sim_s = machine.cpu().local_time().to_seconds();
+        std::fprintf(stderr,
+                     "instructions    %llu\ncycles          %llu\nsimulated time  %.9f s\nhost time       %.3f s\nMIPS            %.1f\n",
+                     static_cast<unsigned long long>(core.instructions()), static_cast<unsigned long long>(core.cycles()),
+                     sim_s, wall, wall > 0 ? static_cast<double>(core.instructions()) / wall / 1e6 : 0.0);
+    }
+    switch (core.halt_reason()) {
+    case armv7m::HaltReason::exit:
+        return core.exit_code();
+    case armv7m::HaltReason::lockup:
+        std::fprintf(stderr, "spherevp: iss: %s\n", core.halt_message().c_str());
+        return kExitExpectationFailed;
+    case armv7m::HaltReason::none:
+        break;
+    }
+    if (gdb && gdb->detached_by_kill()) return 0;
+    if (o.time_limit_s > 0 && sc_core::sc_time_stamp() >= sc_core::sc_time(o.time_limit_s, sc_core::SC_SEC)) {
+        std::fprintf(stderr, "spherevp: iss: time limit of %g s (simulated) reached at pc=0x%08x\n", o.time_limit_s,
+                     core.state().r[15]);
+        return kExitExpectationFailed;
+    }
+    std::fprintf(stderr, "spherevp: iss: the core is asleep (WFI/WFE) with nothing left to wake it, pc=0x%08x\n",
+                 core.state().r[15]);
+    return kExitExpectationFailed;
+}
+
+}  // namespace
+
+void register_iss(CLI::App& root) {
+    auto* group = root.add_subcommand("iss", "the Cortex-M4 instruction-set simulator on its own");
+    group->require_subcommand(1);
+    static IssRunOptions o;
+    auto* run = group->add_subcommand(
+        "run", "run a bare-metal ELF on an mps2-an386-compatible machine (like qemu-system-arm -M mps2-an386 "
+               "-semihosting -kernel); exit code = the program's");
+    run->add_option("elf", o.elf, "program (ELF, linked for code at 0x0 and RAM at 0x20000000)")->required();
+    run->add_flag("--stats", o.stats, "print instructions, cycles, simulated time and MIPS to stderr");
+    run->add_option("--gdb", o.gdb_port, "wait for gdb (remote serial protocol) on this TCP port of 127.0.0.1 (0: any)");
+    run->add_option("--time-limit", o.time_limit_s, "stop after this much simulated time (seconds)");
+    run->add_option("--trace", o.trace_file, "write every executed instruction to this file (slow)");
+    set_action(run, [] { return iss_run(o); });
+}
+
+}  // namespace svp::cli

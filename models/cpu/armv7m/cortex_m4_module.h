@@ -1,0 +1,72 @@
+// The SystemC face of a Cortex-M4 core: an sc_module with a TLM initiator socket and one
+// thread that runs the core a quantum at a time (rule 1: one sync per quantum, never per
+// instruction). Memory is reached by DMI when the target grants it, else by b_transport with
+// the svp::BusInitiator extension; a TLM error response becomes a precise BusFault. Interrupt
+// lines (svp::IrqLine) connect to NVIC inputs. While the core sleeps (WFI/WFE) the thread waits
+// for the next timer event or an interrupt: simulated time skips ahead, nothing busy-loops.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "models/base/bus_extension.h"
+#include "models/base/clock.h"
+#include "models/base/irq.h"
+#include "models/cpu/armv7m/cortex_m4.h"
+
+namespace svp {
+
+class CortexM4Module : public sc_core::sc_module, private armv7m::MemoryPort {
+public:
+    tlm_utils::simple_initiator_socket<CortexM4Module> bus;
+
+    CortexM4Module(sc_core::sc_module_name name, armv7m::CoreConfig config, BusInitiator identity,
+                   sc_core::sc_time quantum = sc_core::sc_time(1, sc_core::SC_US));
+
+    // The core is reset when the simulation starts (its vector table is read through the bus).
+    armv7m::CortexM4& core() { return *core_; }
+    const ClockDomain& clock() const { return clock_; }
+    // Wires an interrupt line to NVIC input `irq` (level-sensitive).
+    void connect_irq(unsigned irq, IrqLine& line);
+    // Stops the whole simulation when the core halts (semihosting exit, lockup). Default on.
+    void stop_simulation_on_halt(bool on) { stop_on_halt_ = on; }
+    // Called on the core's thread whenever the core stops for a debugger (breakpoint, step,
+    // watchpoint, interrupt request). It decides what happens next by what it leaves behind:
+    // return true to continue running, false to halt the simulation.
+    using DebugHandler = std::function<bool(armv7m::CortexM4&, armv7m::StopReason)>;
+    void set_debug_handler(DebugHandler h) { debug_handler_ = std::move(h); }
+    // Called every `period` quanta (to poll a debugger socket for an interrupt request).
+    void set_poll(unsigned every_quanta, std::function<void()> poll) { poll_every_ = every_quanta; poll_ = std::move(poll); }
+    // Simulated time of the core's current cycle (ahead of sc_time_stamp() inside a quantum).
+    sc_core::sc_time local_time() const { return clock_.cycles(core_->cycles()); }
+
+    // Statistics for --stats.
+    std::uint64_t quanta() const { return quanta_; }
+
+private:
+    void run_thread();
+    armv7m::BusResponse access(armv7m::BusRequest& r, std::uint64_t now_cycle, std::uint64_t& wait_cycles) override;
+    unsigned debug_access(std::uint32_t address, std::uint8_t* data, unsigned length, bool write) override;
+    bool direct_region(std::uint32_t address, bool write, armv7m::DmiRegion& region) override;
+    void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
+    std::uint64_t cycles_at(const sc_core::sc_time& t) const;
+
+    BusInitiator identity_;
+    ClockDomain clock_;
+    sc_core::sc_time quantum_;
+    std::uint64_t quantum_cycles_;
+    std::unique_ptr<armv7m::CortexM4> core_;
+    sc_core::sc_event wake_;
+    bool stop_on_halt_ = true;
+    DebugHandler debug_handler_;
+    unsigned poll_every_ = 0;
+    std::function<void()> poll_;
+    std::uint64_t quanta_ = 0;
+};
+
+}  // namespace svp
