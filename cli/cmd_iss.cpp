@@ -13,6 +13,7 @@
 
 #include "cli/command.h"
 #include "common/util/input_error.h"
+#include "common/util/log.h"
 #include "models/base/event_log.h"
 #include "models/cpu/armv7m/gdb_stub.h"
 #include "models/cpu/armv7m/mps2/mps2_an386.h"
@@ -34,6 +35,9 @@ int iss_run(const IssRunOptions& o) {
     setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
 
+    // Guest errors (an access to nothing) are the program's business, reported by the fault it
+    // gets; show them only when asked for more than warnings.
+    if (common_options().log_level == "warn") log::get("guest")->set_level(spdlog::level::err);
     EventLog events;
     DeviceContext device("mps2", events, 0);
     Mps2An386::Options options;

@@ -120,6 +120,7 @@ struct ArchState {
     u32 qf = 0;       // sticky saturation (APSR.Q)
     u32 ge = 0;       // APSR.GE[3:0], SIMD greater-or-equal
     u32 itstate = 0;  // ITSTATE (IT[7:0]); 0 outside an IT block
+    bool thumb = true; // EPSR.T: cleared only by a BX to an even address (then INVSTATE)
     u32 ipsr = 0;     // exception number of the running handler; 0 in Thread mode
     // CONTROL (B1.4.4): nPRIV, SPSEL, FPCA.
     bool npriv = false, spsel = false, fpca = false;
@@ -149,7 +150,7 @@ struct ArchState {
     void set_ge(u32 v) { ge = (v >> 16) & 0xF; }
     // xPSR as stacked on exception entry and shown to debuggers: APSR | EPSR (T, ICI/IT) | IPSR.
     u32 xpsr() const {
-        return apsr() | (1u << 24) | ((itstate & 0x3) << 25) | ((itstate >> 2) << 10) | ipsr;
+        return apsr() | (thumb ? 1u << 24 : 0u) | ((itstate & 0x3) << 25) | ((itstate >> 2) << 10) | ipsr;
     }
     u32 msp() const { return using_psp() ? other_sp : r[13]; }
     u32 psp() const { return using_psp() ? r[13] : other_sp; }

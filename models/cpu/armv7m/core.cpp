@@ -83,7 +83,11 @@ void CortexM4::reset() {
 // ---- run loop -------------------------------------------------------------------------------
 
 bool CortexM4::wake_pending() const {
-    if (event_register_) return true;
+    if (sleep_is_wfe_ && event_register_) return true;
+    return interrupt_would_wake();
+}
+
+bool CortexM4::interrupt_would_wake() const {
     // WFI wakes on an exception that would preempt if PRIMASK were clear (B1.5.19).
     int group = 0;
     const unsigned n = highest_pending(group);
@@ -121,7 +125,7 @@ StopReason CortexM4::run(u64 cycle_limit) {
         if (sleeping_) {
             if (!wake_pending()) return StopReason::sleeping;
             sleeping_ = false;
-            event_register_ = false;
+            if (sleep_is_wfe_) event_register_ = false;
         }
         if (cycles_ >= cycle_limit_) return StopReason::cycle_limit;
         stop_cycle_ = std::min(cycle_limit_, next_timer_cycle_);
@@ -614,6 +618,7 @@ void CortexM4::write_register(unsigned n, u32 v) {
     case 16:
         s_.set_nzcvq(v); s_.set_ge(v);
         s_.itstate = ((v >> 25) & 3u) | (((v >> 10) & 0x3Fu) << 2);
+        s_.thumb = (v >> 24) & 1;
         break;
     case 17: s_.set_msp(v); break;
     case 18: s_.set_psp(v); break;

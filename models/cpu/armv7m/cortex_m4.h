@@ -271,6 +271,7 @@ private:
     u32 systick_value(u64 tick) const;
     u64 systick_next_wrap_after(u64 tick) const;   // UINT64_MAX if never
     void systick_reanchor(u32 value_now);
+    void systick_latch_countflag();
     void systick_update_schedule();
     void service_timers();
     u64 next_timer_cycle_ = UINT64_MAX;
@@ -285,6 +286,8 @@ private:
 
     // ---- sleep, events, exclusives ------------------------------------------------------------
     bool sleeping_ = false, event_register_ = false;
+    bool sleep_is_wfe_ = false;
+    bool interrupt_would_wake() const;
     bool excl_valid_ = false;
     u32 excl_addr_ = 0;
 

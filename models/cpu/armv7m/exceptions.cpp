@@ -139,6 +139,7 @@ void CortexM4::take_exception(unsigned n, u32 return_address) {
     s_.fpca = false;
     if (old_psp != s_.using_psp()) std::swap(s_.r[13], s_.other_sp);
     s_.itstate = 0;
+    s_.thumb = true;
     pending_[n] = 0;
     active_[n] = 1;
     excl_valid_ = false;
@@ -313,7 +314,8 @@ void CortexM4::exception_return(u32 exc_return) {
         if (stacked_ipsr == 0) { active_[returning] = 1; invpc(); return; }
         s_.ipsr = stacked_ipsr;
     }
-    if (!(xpsr & (1u << 24))) fault_ = {true, kUsageFault, cfsr::INVSTATE, 0, false, false};
+    s_.thumb = (xpsr & (1u << 24)) != 0;
+    if (!s_.thumb) fault_ = {true, kUsageFault, cfsr::INVSTATE, 0, false, false};
     if (to_thread && sleep_on_exit()) sleeping_ = true;
     attention();
 }

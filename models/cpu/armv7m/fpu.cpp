@@ -89,6 +89,16 @@ u32 fp_add(u32 a, u32 b, u32& fpscr) {
     return host_round(fpscr, [&] { return as_float(a) + as_float(b); });
 }
 
+// FPSub: NaN operands propagate as they are (the subtrahend's sign is not flipped first).
+u32 fp_sub(u32 a, u32 b, u32& fpscr) {
+    a = flush_in(a, fpscr);
+    b = flush_in(b, fpscr);
+    const u32 ops[2] = {a, b};
+    u32 r;
+    if (process_nans(ops, 2, r, fpscr)) return r;
+    return host_round(fpscr, [&] { return as_float(a) - as_float(b); });
+}
+
 u32 fp_mul(u32 a, u32 b, u32& fpscr) {
     a = flush_in(a, fpscr);
     b = flush_in(b, fpscr);
@@ -254,7 +264,7 @@ void fp_execute(ArchState& s, const DecodedInsn& d) {
     namespace f = insn_flag;
     switch (d.op) {
     case Opcode::VADD: S[d.rd] = fp_add(S[d.rn], S[d.rm], fpscr); break;
-    case Opcode::VSUB: S[d.rd] = fp_add(S[d.rn], neg(S[d.rm]), fpscr); break;
+    case Opcode::VSUB: S[d.rd] = fp_sub(S[d.rn], S[d.rm], fpscr); break;
     case Opcode::VMUL: S[d.rd] = fp_mul(S[d.rn], S[d.rm], fpscr); break;
     case Opcode::VNMUL: S[d.rd] = neg(fp_mul(S[d.rn], S[d.rm], fpscr)); break;
     case Opcode::VDIV: S[d.rd] = fp_div(S[d.rn], S[d.rm], fpscr); break;

@@ -15,6 +15,7 @@ void fp_execute(ArchState& s, const DecodedInsn& d);
 
 // Exposed for tests: one arithmetic step with ARM semantics, updating fpscr's flags.
 u32 fp_add(u32 a, u32 b, u32& fpscr);
+u32 fp_sub(u32 a, u32 b, u32& fpscr);
 u32 fp_mul(u32 a, u32 b, u32& fpscr);
 u32 fp_div(u32 a, u32 b, u32& fpscr);
 u32 fp_muladd(u32 addend, u32 a, u32 b, u32& fpscr);  // fused

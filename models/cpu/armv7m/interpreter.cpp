@@ -678,12 +678,14 @@ void CortexM4::execute_blocks() {
     L_SEV: event_register_ = true; NEXT;
     L_DSB: L_ISB: EXIT_TO(ip->pc + ip->size);
     L_WFI:
-        if (!wake_pending()) sleeping_ = true;
+        sleep_is_wfe_ = false;
+        if (!interrupt_would_wake()) sleeping_ = true;
         stop_cycle_ = 0;
         EXIT_TO(ip->pc + ip->size);
     L_WFE:
+        sleep_is_wfe_ = true;
         if (event_register_) event_register_ = false;
-        else sleeping_ = true;
+        else if (!interrupt_would_wake()) sleeping_ = true;
         stop_cycle_ = 0;
         EXIT_TO(ip->pc + ip->size);
     L_MRS: now_ = cycles_ + ip->cycles_before; R[ip->rd] = mrs(ip->imm); NEXT;

@@ -48,6 +48,7 @@ void CortexM4::build_system_registers() {
            },
            [this](u32 v) {
                const u32 current = systick_value(systick_ticks(now_));
+               systick_latch_countflag();
                systick_.enable = v & 1;
                systick_.tickint = v & 2;
                systick_.clksource = v & 4;
@@ -58,6 +59,7 @@ void CortexM4::build_system_registers() {
     action("SYST_RVR", 0x014, [this] { return systick_.reload; },
            [this](u32 v) {
                const u32 current = systick_value(systick_ticks(now_));
+               systick_latch_countflag();
                systick_.reload = v & 0x00FFFFFFu;
                systick_reanchor(current);
                systick_update_schedule();
@@ -360,10 +362,15 @@ u64 CortexM4::systick_next_wrap_after(u64 tick) const {
     return z + ((tick - z) / period + 1) * period;
 }
 
+// Keeps a wrap that happened under the configuration about to change, for COUNTFLAG.
+void CortexM4::systick_latch_countflag() {
+    const u64 tick = systick_ticks(now_);
+    if (systick_next_wrap_after(systick_.flag_checked_tick) <= tick) systick_.countflag_latched = true;
+    systick_.flag_checked_tick = tick;
+}
+
 void CortexM4::systick_reanchor(u32 value_now) {
     const u64 tick = systick_ticks(now_);
-    // Keep a wrap that happened before the change for COUNTFLAG.
-    if (systick_next_wrap_after(systick_.flag_checked_tick) <= tick) systick_.countflag_latched = true;
     systick_.flag_checked_tick = tick;
     systick_.frozen = value_now;
     systick_.zero_tick = tick + value_now;
@@ -508,7 +515,11 @@ void CortexM4::bx_write_pc(u32 target) {
         return;
     }
     s_.r[15] = target & ~1u;
-    if (!(target & 1u)) fault_ = {true, kUsageFault, cfsr::INVSTATE, 0, false, false};
+    if (!(target & 1u)) {
+        // EPSR.T = 0: the next instruction raises INVSTATE, with T clear in the stacked xPSR.
+        s_.thumb = false;
+        fault_ = {true, kUsageFault, cfsr::INVSTATE, 0, false, false};
+    }
 }
 
 bool CortexM4::fp_check() {
