@@ -363,6 +363,7 @@ bool CortexM4::bus_write(u32 address, unsigned size, u32 value, bool privileged)
 bool CortexM4::stack_read(u32 address, u32& value) {
     const auto saved = fault_;
     const bool ok = read_slow(address, 4, value);
+    if (!ok) stack_fault_type_ = fault_.type;
     fault_ = saved;
     return ok;
 }
@@ -370,6 +371,7 @@ bool CortexM4::stack_read(u32 address, u32& value) {
 bool CortexM4::stack_write(u32 address, u32 value) {
     const auto saved = fault_;
     const bool ok = write_slow(address, 4, value);
+    if (!ok) stack_fault_type_ = fault_.type;
     fault_ = saved;
     return ok;
 }
@@ -535,6 +537,20 @@ unsigned CortexM4::write_memory(u32 address, const u8* data, unsigned length) {
     bool touched_code = false;
     while (done < length) {
         const u32 a = address + done;
+        if (a >= 0xE0000000u && a < 0xE0100000u) {
+            // The PPB through the debug port: writes act as the core's own would (a debugger
+            // pending an interrupt pends it), a word or a byte at a time.
+            const unsigned n = ((a & 3) == 0 && length - done >= 4) ? 4 : 1;
+            u32 v = 0;
+            std::memcpy(&v, data + done, n);
+            const auto saved = fault_;
+            now_ = cycles_;
+            const bool ok = ppb_access(a, n, v, true, true);
+            fault_ = saved;
+            if (!ok) break;
+            done += n;
+            continue;
+        }
         if (const int i = dmi_index(a, 1, true); i >= 0) {
             const DmiRegion& d = dmi_[static_cast<std::size_t>(i)];
             const u32 n = static_cast<u32>(std::min<u64>(length - done, d.base + d.size - a));

@@ -76,6 +76,11 @@ public:
 
     u64 cycles() const { return cycles_; }
     u64 instructions() const { return instructions_; }
+    // Ends the current run() at `cycle` at the latest (at the next block boundary past it).
+    void limit_run(u64 cycle) {
+        if (cycle < cycle_limit_) cycle_limit_ = cycle;
+        if (cycle < stop_cycle_) stop_cycle_ = cycle;
+    }
     // Moves the clock forward while the core sleeps (the wrapper does this on wake-up).
     void advance_to(u64 cycle);
     // The cycle at which an internal timer (SysTick) next needs the core; UINT64_MAX if none.
@@ -107,7 +112,8 @@ public:
     // msp 17, psp 18, primask 19, basepri 20, faultmask 21, control 22, s0-s31 = 23-54, fpscr 55.
     u32 read_register(unsigned n) const;
     void write_register(unsigned n, u32 value);
-    // Debug memory access: no timing, no faults; writes invalidate decoded code.
+    // Debug memory access: no timing, no faults; writes invalidate decoded code. PPB registers
+    // are reachable too (reads without side effects; writes act like the core's own).
     unsigned read_memory(u32 address, u8* data, unsigned length);
     unsigned write_memory(u32 address, const u8* data, unsigned length);
     void add_breakpoint(u32 address);
@@ -187,6 +193,7 @@ private:
     // Exception-stacking accesses: MPU-checked, no watchpoints; report failure without a fault.
     bool stack_read(u32 address, u32& value);
     bool stack_write(u32 address, u32 value);
+    Exception stack_fault_type_ = kBusFault;  // what the last failed stack access ran into
 
     // ---- code cache ---------------------------------------------------------------------------
     static constexpr unsigned kLookupSize = 1u << 14;

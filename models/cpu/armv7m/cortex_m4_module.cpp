@@ -25,6 +25,11 @@ std::uint64_t CortexM4Module::cycles_at(const sc_core::sc_time& t) const {
     return static_cast<std::uint64_t>((ps * clock_.hz() + 999'999'999'999ull) / 1'000'000'000'000ull);
 }
 
+sc_core::sc_time CortexM4Module::time_of(std::uint64_t cycles) const {
+    const auto ps = static_cast<unsigned __int128>(cycles) * 1'000'000'000'000ull / clock_.hz();
+    return sc_core::sc_time(static_cast<double>(ps), sc_core::SC_PS);
+}
+
 void CortexM4Module::connect_irq(unsigned irq, IrqLine& line) {
     sc_core::sc_spawn_options opts;
     opts.spawn_method();
@@ -42,12 +47,23 @@ void CortexM4Module::run_thread() {
     for (;;) {
         // The core's clock never runs behind the kernel's (it may sleep through time).
         cpu.advance_to(cycles_at(sc_core::sc_time_stamp()));
-        const StopReason why = cpu.run(cpu.cycles() + quantum_cycles_);
+        quantum_end_cycle_ = cpu.cycles() + quantum_cycles_;
+        std::uint64_t limit = quantum_end_cycle_;
+        if (run_ahead_) {
+            sc_core::sc_time gap = sc_core::sc_time_to_pending_activity();
+            if (gap > max_ahead_) gap = max_ahead_;
+            const std::uint64_t ahead = cycles_at(sc_core::sc_time_stamp() + gap);
+            if (ahead > limit) limit = ahead;
+        }
+        const StopReason why = cpu.run(limit);
         ++quanta_;
         // One synchronisation per quantum: catch the kernel up with the core's local time.
-        const sc_core::sc_time local = clock_.cycles(cpu.cycles());
+        const sc_core::sc_time local = time_of(cpu.cycles());
         if (local > sc_core::sc_time_stamp()) wait(local - sc_core::sc_time_stamp());
-        if (poll_ && poll_every_ && quanta_ % poll_every_ == 0) poll_();
+        if (poll_ && sc_core::sc_time_stamp() - last_poll_ >= poll_interval_) {
+            last_poll_ = sc_core::sc_time_stamp();
+            poll_();
+        }
         switch (why) {
         case StopReason::cycle_limit:
             break;
@@ -60,7 +76,7 @@ void CortexM4Module::run_thread() {
             if (next == UINT64_MAX) {
                 wait(wake_);
             } else {
-                const sc_core::sc_time at = clock_.cycles(next);
+                const sc_core::sc_time at = time_of(next);
                 if (at > sc_core::sc_time_stamp()) wait(at - sc_core::sc_time_stamp(), wake_);
             }
             break;
@@ -76,6 +92,8 @@ void CortexM4Module::run_thread() {
 }
 
 BusResponse CortexM4Module::access(BusRequest& r, std::uint64_t now_cycle, std::uint64_t& wait_cycles) {
+    // Something outside the core may react: no running ahead past this quantum.
+    core_->limit_run(quantum_end_cycle_);
     tlm::tlm_generic_payload tx;
     BusInitiator who = identity_;
     who.privilege = r.privileged ? Privilege::privileged : Privilege::user;
@@ -89,7 +107,7 @@ BusResponse CortexM4Module::access(BusRequest& r, std::uint64_t now_cycle, std::
     tx.set_dmi_allowed(false);
     tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     // Annotate the core's local time so targets see when in the quantum the access happens.
-    const sc_core::sc_time now = clock_.cycles(now_cycle);
+    const sc_core::sc_time now = time_of(now_cycle);
     sc_core::sc_time delay = now > sc_core::sc_time_stamp() ? now - sc_core::sc_time_stamp() : sc_core::SC_ZERO_TIME;
     const sc_core::sc_time before = delay;
     bus->b_transport(tx, delay);

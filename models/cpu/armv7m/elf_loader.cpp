@@ -20,8 +20,9 @@ ElfImage parse_elf(ByteView b, const std::string& name) {
         if (off > b.size() || len > b.size() - off)
             throw fail(fmt::format("truncated ELF file: {} at offset {} runs past the end ({} bytes)", what, off, b.size()));
     };
+    if (b.size() < 4 || !(b[0] == 0x7F && b[1] == 'E' && b[2] == 'L' && b[3] == 'F'))
+        throw fail("not an ELF file (bad magic)");
     need(0, 52, "the ELF header");
-    if (!(b[0] == 0x7F && b[1] == 'E' && b[2] == 'L' && b[3] == 'F')) throw fail("not an ELF file (bad magic)");
     if (b[4] != kElfClass32) throw fail("not a 32-bit ELF file (a Cortex-M4 image is ELFCLASS32)");
     if (b[5] != kElfData2Lsb) throw fail("not a little-endian ELF file");
     const auto type = get_le16(b, 16), machine = get_le16(b, 18);

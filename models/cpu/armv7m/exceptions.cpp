@@ -152,7 +152,7 @@ void CortexM4::take_exception(unsigned n, u32 return_address) {
 
     if (!stacked) {
         // A fault while stacking is a derived exception (B1.5.14): record it and pend it.
-        const bool mpu = mpu_active();
+        const bool mpu = stack_fault_type_ == kMemManage;
         cfsr_ |= mpu ? cfsr::MSTKERR : cfsr::STKERR;
         escalate_or_pend_fault(mpu ? kMemManage : kBusFault);
     }
@@ -289,8 +289,9 @@ void CortexM4::exception_return(u32 exc_return) {
         for (unsigned i = 0; i < 17; ++i) ok &= stack_read(frameptr + 0x20 + 4 * i, fs[i]);
     cycles_ += config_.cycles.exception_return + (fp_frame ? config_.cycles.fp_frame_extra : 0);
     if (!ok) {
-        cfsr_ |= mpu_active() ? cfsr::MUNSTKERR : cfsr::UNSTKERR;
-        escalate_or_pend_fault(mpu_active() ? kMemManage : kBusFault);
+        const bool mpu = stack_fault_type_ == kMemManage;
+        cfsr_ |= mpu ? cfsr::MUNSTKERR : cfsr::UNSTKERR;
+        escalate_or_pend_fault(mpu ? kMemManage : kBusFault);
         attention();
         return;
     }

@@ -81,8 +81,8 @@ void write_reg(CortexM4& c, unsigned n, std::uint64_t v) {
 
 GdbStub::GdbStub(CortexM4Module& cpu, const ElfImage& image) : cpu_(cpu), image_(image) {
     cpu_.set_debug_handler([this](CortexM4& core, StopReason why) { return on_stop(core, why); });
-    // Look for Ctrl-C every 1000 quanta (1 ms of simulated time at the default quantum).
-    cpu_.set_poll(1000, [this] { poll_interrupt(); });
+    // Look for Ctrl-C once per millisecond of simulated time.
+    cpu_.set_poll(sc_core::sc_time(1, sc_core::SC_MS), [this] { poll_interrupt(); });
 }
 
 GdbStub::~GdbStub() {

@@ -1,0 +1,80 @@
+// Differential tests: each program of firmware/tests runs on `spherevp iss run` and must print
+// exactly what QEMU's mps2-an386 prints and exit with the same code. QEMU's output is kept in
+// firmware/tests/expected (so the comparison holds without QEMU); when qemu-system-arm is
+// installed the program also runs on it, live. Missing firmware or QEMU skips, saying so.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "tests/iss/process.h"
+
+using svp::test::run_process;
+
+namespace {
+const std::string kSpherevp = SVP_SPHEREVP_BIN;
+const std::string kFirmware = SVP_FIRMWARE_DIR;
+
+std::string read_text(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
+
+void differential(const std::string& program) {
+    const std::string elf = kFirmware + "/tests/" + program + ".elf";
+    if (!std::filesystem::exists(elf)) {
+        WARN("SKIPPED: " << elf << " not built (no arm-none-eabi-gcc/picolibc)");
+        return;
+    }
+    const auto iss = run_process({kSpherevp, "iss", "run", elf});
+    INFO("stderr of spherevp: " << iss.err);
+    const std::string golden = read_text(std::string(SVP_SOURCE_DIR) + "/firmware/tests/expected/" + program + ".out");
+    CHECK(iss.exit_code == 0);
+    CHECK(iss.out == golden);
+    if (!svp::test::on_path("qemu-system-arm")) {
+        WARN("SKIPPED: qemu-system-arm not installed; compared with the recorded QEMU output only");
+        return;
+    }
+    // QEMU writes semihosting output to stderr: compare the two streams together.
+    const auto qemu = run_process({"qemu-system-arm", "-M", "mps2-an386", "-nographic", "-semihosting", "-kernel", elf});
+    CHECK(qemu.exit_code == iss.exit_code);
+    CHECK(qemu.out + qemu.err == iss.out);
+}
+}  // namespace
+
+TEST_CASE("Differential: integer instructions match QEMU", "[iss][differential]") { differential("integer"); }
+TEST_CASE("Differential: DSP instructions match QEMU", "[iss][differential]") { differential("dsp"); }
+TEST_CASE("Differential: floating point matches QEMU", "[iss][differential]") { differential("float"); }
+TEST_CASE("Differential: SysTick and NVIC interrupts match QEMU", "[iss][differential]") { differential("interrupts"); }
+TEST_CASE("Differential: fault exceptions match QEMU", "[iss][differential]") { differential("exceptions"); }
+
+TEST_CASE("iss run passes the program's exit code through and prints nothing else", "[iss][cli]") {
+    const std::string elf = kFirmware + "/bench/compute.elf";
+    if (!std::filesystem::exists(elf)) {
+        WARN("SKIPPED: " << elf << " not built");
+        return;
+    }
+    const auto r = run_process({kSpherevp, "iss", "run", elf});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "compute: total=-1638155715 crc=2763\n");
+    CHECK(r.err.empty());
+    const auto s = run_process({kSpherevp, "iss", "run", "--stats", elf});
+    CHECK(s.out == r.out);
+    CHECK(s.err.find("instructions") != std::string::npos);
+    CHECK(s.err.find("MIPS") != std::string::npos);
+}
+
+TEST_CASE("iss run: a missing or malformed ELF exits 2 naming the file", "[iss][cli]") {
+    const auto missing = run_process({kSpherevp, "iss", "run", "/nonexistent/prog.elf"});
+    CHECK(missing.exit_code == 2);
+    CHECK(missing.err.find("/nonexistent/prog.elf") != std::string::npos);
+    const std::string bad = std::filesystem::temp_directory_path() / "svp_iss_not_an_elf.elf";
+    { std::ofstream(bad) << "this is not an ELF file"; }
+    const auto malformed = run_process({kSpherevp, "iss", "run", bad});
+    CHECK(malformed.exit_code == 2);
+    CHECK(malformed.err.find(bad) != std::string::npos);
+    CHECK(malformed.err.find("not an ELF") != std::string::npos);
+    std::filesystem::remove(bad);
+}
