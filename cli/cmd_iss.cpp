@@ -27,6 +27,8 @@ struct IssRunOptions {
     bool stats = false;
     int gdb_port = -1;
     double time_limit_s = 0;
+    double quantum_us = 1.0;
+    bool no_run_ahead = false;
     std::string trace_file;
 };
 
@@ -41,6 +43,8 @@ int iss_run(const IssRunOptions& o) {
     EventLog events;
     DeviceContext device("mps2", events, 0);
     Mps2An386::Options options;
+    if (o.quantum_us <= 0) throw InputError("--quantum: must be a positive number of microseconds");
+    options.quantum = sc_core::sc_time(o.quantum_us, sc_core::SC_US);
     options.output = [](int fd, std::string_view text) {
         std::FILE* f = fd == 2 ? stderr : stdout;
         std::fwrite(text.data(), 1, text.size(), f);
@@ -49,6 +53,7 @@ int iss_run(const IssRunOptions& o) {
     Mps2An386 machine(device, options);
     machine.load(o.elf);
     auto& core = machine.cpu().core();
+    if (o.no_run_ahead) machine.cpu().set_run_ahead(false);
 
     std::FILE* trace = nullptr;
     if (!o.trace_file.empty()) {
@@ -79,9 +84,11 @@ int iss_run(const IssRunOptions& o) {
     if (o.stats) {
         const double sim_s = machine.cpu().local_time().to_seconds();
         std::fprintf(stderr,
-                     "instructions    %llu\ncycles          %llu\nsimulated time  %.9f s\nhost time       %.3f s\nMIPS            %.1f\n",
+                     "instructions    %llu\ncycles          %llu\nsimulated time  %.9f s\nhost time       %.3f s\nMIPS            %.1f\n"
+                     "quanta          %llu\n",
                      static_cast<unsigned long long>(core.instructions()), static_cast<unsigned long long>(core.cycles()),
-                     sim_s, wall, wall > 0 ? static_cast<double>(core.instructions()) / wall / 1e6 : 0.0);
+                     sim_s, wall, wall > 0 ? static_cast<double>(core.instructions()) / wall / 1e6 : 0.0,
+                     static_cast<unsigned long long>(machine.cpu().quanta()));
     }
     switch (core.halt_reason()) {
     case armv7m::HaltReason::exit:
@@ -117,6 +124,9 @@ void register_iss(CLI::App& root) {
     run->add_option("--gdb", o.gdb_port, "wait for gdb (remote serial protocol) on this TCP port of 127.0.0.1 (0: any)");
     run->add_option("--time-limit", o.time_limit_s, "stop after this much simulated time (seconds)");
     run->add_option("--trace", o.trace_file, "write every executed instruction to this file (slow)");
+    run->add_option("--quantum", o.quantum_us, "SystemC synchronisation quantum in microseconds")->capture_default_str();
+    run->add_flag("--no-run-ahead", o.no_run_ahead,
+                  "synchronise every quantum even when nothing else is scheduled (for measurements)");
     set_action(run, [] { return iss_run(o); });
 }
 
