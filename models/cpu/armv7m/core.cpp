@@ -115,12 +115,16 @@ StopReason CortexM4::run(u64 cycle_limit) {
             take_pending_fault(s_.r[15]);
             continue;
         }
-        if (exception_ready()) {
-            int group = 0;
-            const unsigned n = highest_pending(group);
-            sleeping_ = false;
-            take_exception(n, s_.r[15]);
-            continue;
+        // Exceptions are looked at only after something that could change the answer.
+        if (check_exceptions_) {
+            check_exceptions_ = false;
+            if (exception_ready()) {
+                int group = 0;
+                const unsigned n = highest_pending(group);
+                sleeping_ = false;
+                take_exception(n, s_.r[15]);
+                continue;
+            }
         }
         if (sleeping_) {
             if (!wake_pending()) return StopReason::sleeping;

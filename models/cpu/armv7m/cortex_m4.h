@@ -91,7 +91,7 @@ public:
     // External interrupts (NVIC inputs): level-sensitive lines and one-shot pulses.
     void set_irq_level(unsigned irq, bool level);
     void pend_irq(unsigned irq);
-    void signal_event() { event_register_ = true; stop_cycle_ = 0; }  // SEV from elsewhere
+    void signal_event() { event_register_ = true; attention(); }  // SEV from elsewhere
 
     bool halted() const { return halt_ != HaltReason::none; }
     HaltReason halt_reason() const { return halt_; }
@@ -123,7 +123,7 @@ public:
     struct WatchHit { u32 address; WatchKind kind; };
     std::optional<WatchHit> take_watch_hit() { auto h = watch_hit_; watch_hit_.reset(); return h; }
     // The core stopped at a breakpoint or after a single step; `debug_halt` asks it to stop.
-    void request_debug_stop() { debug_stop_requested_ = true; stop_cycle_ = 0; }
+    void request_debug_stop() { debug_stop_requested_ = true; attention(); }
     bool at_breakpoint() const { return at_breakpoint_; }
     // Continue after a debug stop: the instruction at the PC runs even if it has a breakpoint.
     void resume_from_debug() { at_breakpoint_ = false; skip_hooks_once_ = true; watch_hit_.reset(); }
@@ -244,7 +244,10 @@ private:
     void escalate_or_pend_fault(Exception type);
     void lockup(const std::string& why);
     bool push_stack(unsigned n, u32 return_address, u32& frame_sp, bool& fp_frame);
-    void attention() { stop_cycle_ = 0; }
+    // Something changed that may need the run loop: pending/enabled exceptions, priorities,
+    // masks, a debugger. Ends the current block loop and has the next pass recheck exceptions.
+    void attention() { stop_cycle_ = 0; check_exceptions_ = true; }
+    bool check_exceptions_ = true;
     u32 vtor_ = 0;
 
     // ---- system registers (system_control.cpp) -------------------------------------------------

@@ -12,6 +12,8 @@ CortexM4Module::CortexM4Module(sc_core::sc_module_name name, CoreConfig config, 
                                sc_core::sc_time quantum)
     : sc_module(name), bus("bus"), identity_(identity), clock_(config.clock_hz), quantum_(quantum) {
     quantum_cycles_ = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(quantum.to_seconds() * static_cast<double>(config.clock_hz) + 0.5));
+    units_per_second_ = sc_core::sc_time(1, sc_core::SC_SEC).value();
+    units_per_cycle_ = units_per_second_ % config.clock_hz == 0 ? units_per_second_ / config.clock_hz : 0;
     core_ = std::make_unique<CortexM4>(std::move(config), static_cast<MemoryPort&>(*this));
     SC_HAS_PROCESS(CortexM4Module);
     bus.register_invalidate_direct_mem_ptr(this, &CortexM4Module::invalidate_direct_mem_ptr);
@@ -19,15 +21,18 @@ CortexM4Module::CortexM4Module(sc_core::sc_module_name name, CoreConfig config, 
 }
 
 std::uint64_t CortexM4Module::cycles_at(const sc_core::sc_time& t) const {
-    // ceil(t / period), exactly in picoseconds.
-    const auto ps = static_cast<unsigned __int128>(t.value()) * 1'000'000'000'000ull /
-                    static_cast<std::uint64_t>(sc_core::sc_time(1, sc_core::SC_SEC).value());
-    return static_cast<std::uint64_t>((ps * clock_.hz() + 999'999'999'999ull) / 1'000'000'000'000ull);
+    // ceil(t / period), in the kernel's time resolution units; one 64-bit division when the
+    // period is a whole number of units (25 MHz, 200 MHz ...), exact 128-bit arithmetic otherwise.
+    const std::uint64_t v = t.value();
+    if (units_per_cycle_) return (v + units_per_cycle_ - 1) / units_per_cycle_;
+    const auto num = static_cast<unsigned __int128>(v) * clock_.hz();
+    return static_cast<std::uint64_t>((num + units_per_second_ - 1) / units_per_second_);
 }
 
 sc_core::sc_time CortexM4Module::time_of(std::uint64_t cycles) const {
-    const auto ps = static_cast<unsigned __int128>(cycles) * 1'000'000'000'000ull / clock_.hz();
-    return sc_core::sc_time(static_cast<double>(ps), sc_core::SC_PS);
+    if (units_per_cycle_) return sc_core::sc_time::from_value(cycles * units_per_cycle_);
+    const auto units = static_cast<unsigned __int128>(cycles) * units_per_second_ / clock_.hz();
+    return sc_core::sc_time::from_value(static_cast<std::uint64_t>(units));
 }
 
 void CortexM4Module::connect_irq(unsigned irq, IrqLine& line) {

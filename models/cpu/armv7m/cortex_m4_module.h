@@ -72,6 +72,8 @@ private:
     ClockDomain clock_;
     sc_core::sc_time quantum_;
     std::uint64_t quantum_cycles_;
+    std::uint64_t units_per_second_ = 0;  // kernel time units (picoseconds by default)
+    std::uint64_t units_per_cycle_ = 0;   // when the period is a whole number of units, else 0
     std::unique_ptr<armv7m::CortexM4> core_;
     sc_core::sc_event wake_;
     bool stop_on_halt_ = true;
