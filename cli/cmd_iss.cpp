@@ -28,9 +28,60 @@ struct IssRunOptions {
     int gdb_port = -1;
     double time_limit_s = 0;
     double quantum_us = 1.0;
+    std::string events_file;
+    std::vector<std::string> injections;
     bool no_run_ahead = false;
     std::string trace_file;
 };
+
+std::uint32_t parse_number(const std::string& text, const std::string& spec) {
+    try {
+        std::size_t used = 0;
+        const unsigned long long v = std::stoull(text, &used, 0);
+        if (used == text.size() && v <= 0xFFFFFFFFull) return static_cast<std::uint32_t>(v);
+    } catch (const std::exception&) {
+    }
+    throw InputError(fmt::format("--inject {}: '{}' is not a number", spec, text));
+}
+
+// --inject KIND@WHERE[#N][:ARGS]: skip@PC, flip@PC:rREG:BIT, corrupt@PC:MASK. WHERE is an
+// address or a function name from the ELF; #N = the N-th execution (default 1, 0 = every).
+armv7m::InjectionRule parse_injection(const std::string& spec, const armv7m::ElfImage& image) {
+    using Kind = armv7m::InjectionRule::Kind;
+    armv7m::InjectionRule rule;
+    const auto at = spec.find('@');
+    if (at == std::string::npos) throw InputError(fmt::format("--inject {}: expected KIND@WHERE (skip@main, flip@0x100:r3:7, corrupt@0x200:0xff)", spec));
+    const std::string kind = spec.substr(0, at);
+    std::string rest = spec.substr(at + 1);
+    std::vector<std::string> parts;
+    for (std::size_t p = 0; ; ) {
+        const auto c = rest.find(':', p);
+        parts.push_back(rest.substr(p, c == std::string::npos ? std::string::npos : c - p));
+        if (c == std::string::npos) break;
+        p = c + 1;
+    }
+    std::string where = parts[0];
+    if (const auto hash = where.find('#'); hash != std::string::npos) {
+        rule.occurrence = parse_number(where.substr(hash + 1), spec);
+        where = where.substr(0, hash);
+    }
+    if (auto sym = image.symbol(where)) rule.pc = *sym;
+    else rule.pc = parse_number(where, spec) & ~1u;
+    if (kind == "skip" && parts.size() == 1) {
+        rule.kind = Kind::skip;
+    } else if (kind == "flip" && parts.size() == 3 && !parts[1].empty() && parts[1][0] == 'r') {
+        rule.kind = Kind::flip_register_bit;
+        rule.reg = parse_number(parts[1].substr(1), spec);
+        rule.bit = parse_number(parts[2], spec);
+        if (rule.reg > 15 || rule.bit > 31) throw InputError(fmt::format("--inject {}: register r0-r15, bit 0-31", spec));
+    } else if (kind == "corrupt" && parts.size() == 2) {
+        rule.kind = Kind::corrupt_load;
+        rule.xor_mask = parse_number(parts[1], spec);
+    } else {
+        throw InputError(fmt::format("--inject {}: expected skip@WHERE, flip@WHERE:rREG:BIT or corrupt@WHERE:MASK", spec));
+    }
+    return rule;
+}
 
 int iss_run(const IssRunOptions& o) {
     // SystemC prints a banner and an info line on sc_stop; the program's output must stay alone.
@@ -40,7 +91,10 @@ int iss_run(const IssRunOptions& o) {
     // Guest errors (an access to nothing) are the program's business, reported by the fault it
     // gets; show them only when asked for more than warnings.
     if (common_options().log_level == "warn") log::get("guest")->set_level(spdlog::level::err);
-    EventLog events;
+    std::optional<EventLog> log_file;
+    if (!o.events_file.empty()) log_file.emplace(o.events_file);
+    EventLog memory_log;
+    EventLog& events = log_file ? *log_file : memory_log;
     DeviceContext device("mps2", events, 0);
     Mps2An386::Options options;
     if (o.quantum_us <= 0) throw InputError("--quantum: must be a positive number of microseconds");
@@ -54,6 +108,8 @@ int iss_run(const IssRunOptions& o) {
     machine.load(o.elf);
     auto& core = machine.cpu().core();
     if (o.no_run_ahead) machine.cpu().set_run_ahead(false);
+    for (const auto& spec : o.injections) core.fault_injector().add(parse_injection(spec, machine.image()));
+    if (!o.injections.empty()) core.hooks_changed();
 
     std::FILE* trace = nullptr;
     if (!o.trace_file.empty()) {
@@ -124,6 +180,10 @@ void register_iss(CLI::App& root) {
     run->add_option("--gdb", o.gdb_port, "wait for gdb (remote serial protocol) on this TCP port of 127.0.0.1 (0: any)");
     run->add_option("--time-limit", o.time_limit_s, "stop after this much simulated time (seconds)");
     run->add_option("--trace", o.trace_file, "write every executed instruction to this file (slow)");
+    run->add_option("--events", o.events_file, "write the event log (faults taken, injections) as JSON lines to this file");
+    run->add_option("--inject", o.injections,
+                    "fault injection, repeatable: skip@WHERE[#N], flip@WHERE[#N]:rREG:BIT, corrupt@WHERE[#N]:XORMASK "
+                    "(WHERE: address or function name; N: the N-th execution, 0 = every)");
     run->add_option("--quantum", o.quantum_us, "SystemC synchronisation quantum in microseconds")->capture_default_str();
     run->add_flag("--no-run-ahead", o.no_run_ahead,
                   "synchronise every quantum even when nothing else is scheduled (for measurements)");

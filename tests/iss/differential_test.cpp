@@ -78,3 +78,26 @@ TEST_CASE("iss run: a missing or malformed ELF exits 2 naming the file", "[iss][
     CHECK(malformed.err.find("not an ELF") != std::string::npos);
     std::filesystem::remove(bad);
 }
+
+TEST_CASE("iss run --inject glitches an instruction and logs the injection as an event", "[iss][cli][faults]") {
+    const std::string elf = kFirmware + "/tests/integer.elf";
+    if (!std::filesystem::exists(elf)) {
+        WARN("SKIPPED: " << elf << " not built");
+        return;
+    }
+    const std::string log = std::filesystem::temp_directory_path() / "svp_iss_inject_events.jsonl";
+    // Flip bit 31 of r0 on entry to op_adds: the ADDS flag table's checksum changes, nothing else.
+    const auto r = run_process({kSpherevp, "iss", "run", "--inject", "flip@op_adds:r0:31", "--events", log, elf});
+    const std::string golden = read_text(std::string(SVP_SOURCE_DIR) + "/firmware/tests/expected/integer.out");
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.substr(0, 5) == "adds ");
+    CHECK(r.out.substr(0, 15) != golden.substr(0, 15));
+    CHECK(r.out.substr(15) == golden.substr(15));
+    const std::string events = read_text(log);
+    CHECK(events.find(R"("src":"cpu.fault","ev":"injected")") != std::string::npos);
+    CHECK(events.find(R"("kind":"flip")") != std::string::npos);
+    std::filesystem::remove(log);
+    const auto bad = run_process({kSpherevp, "iss", "run", "--inject", "flip@op_adds:r99:1", elf});
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.err.find("--inject") != std::string::npos);
+}

@@ -125,6 +125,12 @@ TEST_CASE("GDB stub: break at main, continue, read registers, step, read memory"
                 for (unsigned i = 0; i < 4; ++i) expect += fmt::format("{:02x}", seg.data[*main_addr - seg.paddr + i]);
         CHECK(mem == expect);
         CHECK(gdb.request(fmt::format("z0,{:x},2", *main_addr)) == "OK");
+        // A read watchpoint on the program's table of test values stops at the first read.
+        const auto vals = image.symbol("vals");
+        REQUIRE(vals);
+        CHECK(gdb.request(fmt::format("Z3,{:x},4", *vals)) == "OK");
+        CHECK(gdb.request("c") == fmt::format("T05rwatch:{:x};", *vals));
+        CHECK(gdb.request(fmt::format("z3,{:x},4", *vals)) == "OK");
         gdb.send_packet("k");
     }
     int status = 0;

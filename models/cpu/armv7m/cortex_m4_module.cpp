@@ -35,6 +35,18 @@ sc_core::sc_time CortexM4Module::time_of(std::uint64_t cycles) const {
     return sc_core::sc_time::from_value(static_cast<std::uint64_t>(units));
 }
 
+void CortexM4Module::attach_events(DeviceContext& device) {
+    core_->set_event_sink([this, &device](const EventType& type, Fields fields) {
+        Event e;
+        e.t_ns = static_cast<std::uint64_t>(local_time().value() / sc_core::sc_time(1, sc_core::SC_NS).value());
+        e.dev = device.id;
+        e.src = type.src;
+        e.ev = type.name;
+        e.fields = std::move(fields);
+        device.events.record(std::move(e));
+    });
+}
+
 void CortexM4Module::connect_irq(unsigned irq, IrqLine& line) {
     sc_core::sc_spawn_options opts;
     opts.spawn_method();
@@ -73,6 +85,7 @@ void CortexM4Module::run_thread() {
         case StopReason::cycle_limit:
             break;
         case StopReason::halted:
+            if (debug_handler_) debug_handler_(cpu, why);  // a debugger hears the exit code
             if (stop_on_halt_) sc_core::sc_stop();
             return;
         case StopReason::sleeping: {

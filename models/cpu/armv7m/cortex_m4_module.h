@@ -16,6 +16,7 @@
 
 #include "models/base/bus_extension.h"
 #include "models/base/clock.h"
+#include "models/base/device_context.h"
 #include "models/base/irq.h"
 #include "models/cpu/armv7m/cortex_m4.h"
 
@@ -33,6 +34,9 @@ public:
     const ClockDomain& clock() const { return clock_; }
     // Wires an interrupt line to NVIC input `irq` (level-sensitive).
     void connect_irq(unsigned irq, IrqLine& line);
+    // Sends the core's events (faults taken, injections, lockup) to the device's event log,
+    // stamped with the core's own local time (ahead of the kernel's inside a quantum).
+    void attach_events(DeviceContext& device);
     // Stops the whole simulation when the core halts (semihosting exit, lockup). Default on.
     void stop_simulation_on_halt(bool on) { stop_on_halt_ = on; }
     // Called on the core's thread whenever the core stops for a debugger (breakpoint, step,

@@ -187,8 +187,12 @@ std::string GdbStub::stop_reply(CortexM4& core) {
     return fmt::format("S{:02x}", last_signal_);
 }
 
-bool GdbStub::on_stop(CortexM4& core, StopReason) {
+bool GdbStub::on_stop(CortexM4& core, StopReason why) {
     if (detached_ || fd_ < 0) return true;
+    if (why == StopReason::halted) {  // the program ended: W<code> (or X for a lockup)
+        send_packet(core.halt_reason() == HaltReason::exit ? fmt::format("W{:02x}", core.exit_code() & 0xFF) : "X06");
+        return false;
+    }
     if (!serve(core)) return false;
     return true;
 }

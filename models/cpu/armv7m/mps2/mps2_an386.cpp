@@ -26,6 +26,7 @@ Mps2An386::Mps2An386(DeviceContext& device, Options options) : device_(device), 
     cpu_ = std::make_unique<CortexM4Module>("cpu", cfg, BusInitiator(0, "cpu", World::secure, Privilege::privileged),
                                             options_.quantum);
     cpu_->core().set_console(options_.output);
+    cpu_->attach_events(device_);
     cpu_->bus.bind(bus_->from_initiators);
 
     auto attach = [&](const char* name, std::uint64_t base, std::uint64_t size, tlm::tlm_target_socket<>& socket, bool dmi) {
