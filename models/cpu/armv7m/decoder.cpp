@@ -885,6 +885,8 @@ DecodedInsn decode_thumb(u16 hw1, u16 hw2, u32 pc, u32 itstate) {
     // Branches that end an IT block take the IT condition (B T2/T4, BX, BL ...); B<c> carries
     // its own. An instruction other than the last in an IT block must not write the PC.
     if (in_it_block(itstate) && !last_in_it_block(itstate) && writes_pc(d.op)) udf(d);
+    // Load/store multiple keep the register count beside the list (shift_n is unused there).
+    if (d.op == LDM || d.op == LDM_PC || d.op == STM) d.shift_n = static_cast<u8>(std::popcount(d.imm));
     return d;
 }
 

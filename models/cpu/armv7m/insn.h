@@ -51,7 +51,7 @@ struct DecodedInsn {
     u32 imm = 0;                    // immediate, target address, register list ...
     Opcode op = Opcode::UDF;
     u8 rd = 0, rn = 0, rm = 0, ra = 0;  // ra doubles as RdHi / Rt2 / Ra
-    u8 shift_type = 0, shift_n = 0;
+    u8 shift_type = 0, shift_n = 0;  // shift; also the register count of LDM/STM
     u8 cond = 14;        // condition (14 = always); set inside IT blocks and for B<c>
     u8 size = 2;         // 2 or 4 bytes
     u8 itstate = 0;      // ITSTATE while this instruction executes (stacked if it faults)

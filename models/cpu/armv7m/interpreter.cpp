@@ -90,6 +90,16 @@ void CortexM4::execute_blocks() {
     };
     static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == kOpcodeCount);
 
+    // Conditional execution, one handler per condition so that the test is inline (no switch):
+    // B<c> and the IT-covered form of every other instruction (A7.3.1).
+#define SVP_FOR_EACH_COND(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13)
+#define SVP_LABEL_BCOND(c) &&L_BCOND_##c,
+#define SVP_LABEL_COND(c) &&L_COND_##c,
+    static const void* const kBcond[14] = {SVP_FOR_EACH_COND(SVP_LABEL_BCOND)};
+    static const void* const kCond[14] = {SVP_FOR_EACH_COND(SVP_LABEL_COND)};
+#undef SVP_LABEL_BCOND
+#undef SVP_LABEL_COND
+
     u32* const R = s_.r;
     Block* b = nullptr;
     const DecodedInsn* ip = nullptr;
@@ -123,8 +133,11 @@ void CortexM4::execute_blocks() {
                 if (__builtin_expect(b == nullptr || b->start != pc, 0)) b = block_at(pc);
             }
             if (__builtin_expect(!b->prepared, 0)) {
-                for (auto& op : b->ops)
-                    op.handler = (op.cond != 14 && op.op != Opcode::B_COND) ? &&L_COND : kLabels[static_cast<unsigned>(op.op)];
+                for (auto& op : b->ops) {
+                    if (op.op == Opcode::B_COND) op.handler = op.cond < 14 ? kBcond[op.cond] : kLabels[static_cast<unsigned>(Opcode::B)];
+                    else if (op.cond < 14) op.handler = kCond[op.cond];
+                    else op.handler = kLabels[static_cast<unsigned>(op.op)];
+                }
                 b->prepared = true;
             }
             if (__builtin_expect(static_cast<bool>(trace_), 0) && b->ops[0].op != Opcode::HOOK) trace_(b->ops[0], *this);
@@ -164,10 +177,40 @@ void CortexM4::execute_blocks() {
         }
         continue;
 
-    L_COND:
-        if (condition_passed(s_, ip->cond)) goto* kLabels[static_cast<unsigned>(ip->op)];
-        cycles_ -= ip->cycles - 1u;  // an instruction failing its condition costs one cycle
+// The condition of each code, on the flag representation of ArchState (N = nf<31>,
+// Z = (zf == 0), C = cf, V = vf<31>).
+#define SVP_COND_0 (s_.zf == 0)
+#define SVP_COND_1 (s_.zf != 0)
+#define SVP_COND_2 (s_.cf != 0)
+#define SVP_COND_3 (s_.cf == 0)
+#define SVP_COND_4 (static_cast<s32>(s_.nf) < 0)
+#define SVP_COND_5 (static_cast<s32>(s_.nf) >= 0)
+#define SVP_COND_6 (static_cast<s32>(s_.vf) < 0)
+#define SVP_COND_7 (static_cast<s32>(s_.vf) >= 0)
+#define SVP_COND_8 (s_.cf != 0 && s_.zf != 0)
+#define SVP_COND_9 (s_.cf == 0 || s_.zf == 0)
+#define SVP_COND_10 (static_cast<s32>(s_.nf ^ s_.vf) >= 0)
+#define SVP_COND_11 (static_cast<s32>(s_.nf ^ s_.vf) < 0)
+#define SVP_COND_12 (static_cast<s32>(s_.nf ^ s_.vf) >= 0 && s_.zf != 0)
+#define SVP_COND_13 (static_cast<s32>(s_.nf ^ s_.vf) < 0 || s_.zf == 0)
+// An IT-covered instruction: run it, or skip it at the cost of one cycle.
+#define SVP_COND_HANDLER(c)                                                  \
+    L_COND_##c:                                                              \
+        if (SVP_COND_##c) goto* kLabels[static_cast<unsigned>(ip->op)];      \
+        cycles_ -= ip->cycles - 1u;                                          \
         NEXT;
+// B<c>: 1 cycle, plus a pipeline refill when taken.
+#define SVP_BCOND_HANDLER(c)                                                 \
+    L_BCOND_##c:                                                             \
+        if (SVP_COND_##c) {                                                  \
+            cycles_ += config_.cycles.refill;                                \
+            EXIT_TO(ip->imm);                                                \
+        }                                                                    \
+        EXIT_TO(ip->pc + ip->size);
+    SVP_FOR_EACH_COND(SVP_COND_HANDLER)
+    SVP_FOR_EACH_COND(SVP_BCOND_HANDLER)
+#undef SVP_COND_HANDLER
+#undef SVP_BCOND_HANDLER
 
 // ---- data processing -------------------------------------------------------------------------
 #define SVP_LOGIC(N, EXPR)                                                                         \
@@ -557,7 +600,7 @@ void CortexM4::execute_blocks() {
     }
     L_LDM: L_LDM_PC: {
         const u32 list = ip->imm;
-        const u32 n = static_cast<u32>(std::popcount(list));
+        const u32 n = ip->shift_n;  // registers in the list, counted at decode
         const bool db = ip->flags & insn_flag::index;
         const u32 base = R[ip->rn];
         u32 addr = db ? base - 4 * n : base;
@@ -581,7 +624,7 @@ void CortexM4::execute_blocks() {
     }
     L_STM: {
         const u32 list = ip->imm;
-        const u32 n = static_cast<u32>(std::popcount(list));
+        const u32 n = ip->shift_n;
         const bool db = ip->flags & insn_flag::index;
         const u32 base = R[ip->rn];
         u32 addr = db ? base - 4 * n : base;
@@ -628,12 +671,8 @@ void CortexM4::execute_blocks() {
 
 // ---- branches ---------------------------------------------------------------------------------
     L_B: EXIT_TO(ip->imm);
-    L_B_COND:
-        if (condition_passed(s_, ip->cond)) {
-            cycles_ += config_.cycles.refill;
-            EXIT_TO(ip->imm);
-        }
-        EXIT_TO(ip->pc + ip->size);
+    L_B_COND:  // B<c> with condition AL/NV never reaches here (prepared as B); kept for the table
+        EXIT_TO(ip->imm);
     L_BL: R[14] = (ip->pc + ip->size) | 1u; EXIT_TO(ip->imm);
     L_CBZ:
         if (R[ip->rn] == 0) { cycles_ += config_.cycles.refill; EXIT_TO(ip->imm); }
