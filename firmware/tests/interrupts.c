@@ -13,7 +13,21 @@ static void show(const char* what) {
 static void pend(int irq) { NVIC_ISPR(irq / 32) = 1u << (irq % 32); dsb_isb(); }
 
 static volatile int ticks;
-static void systick_handler(void) { ticks++; }
+static volatile float handler_acc;
+static volatile int fp_in_handler;
+static void systick_handler(void) {
+    ticks++;
+    if (fp_in_handler) {
+        // FP in a handler: the interrupted context's S0-S15 and FPSCR come back from the
+        // extended frame; the handler starts with FPSCR from FPDSCR (round towards zero here).
+        float x = (float)ticks;
+        for (int i = 0; i < 8; ++i) x = x * 1.0009765625f + 1.0f / 3.0f;
+        handler_acc += x;
+        uint32_t fpscr;
+        __asm volatile("vmrs %0, fpscr" : "=r"(fpscr));
+        if (((fpscr >> 22) & 3) != 3) handler_acc = -1.0f;
+    }
+}
 
 // IRQ0 (low), IRQ1 (high), IRQ2 (lowest): IRQ0 pends IRQ1, which preempts it, and IRQ2, which
 // waits and then runs tail-chained.
@@ -130,6 +144,31 @@ static void test_wfi_masked(void) {
     printf("wfi under primask: before=%d after=%d\n", before, ticks > 0);
 }
 
+static void test_fp_context(void) {
+    REG32(0xE000EF3C) = 3u << 22;  // FPDSCR: handlers start rounding towards zero
+    fp_in_handler = 1;
+    ticks = 0;
+    SYST_RVR = 300;
+    SYST_CVR = 0;
+    SYST_CSR = 7;
+    volatile float acc = 0.0f;
+    for (int i = 1; i <= 3000; ++i) {
+        acc += 1.0f / (float)i;
+        if (i % 100 == 0) __asm volatile("wfi");  // at least 30 interrupts, however fast the host
+    }
+    SYST_CSR = 0;
+    fp_in_handler = 0;
+    uint32_t fpscr;
+    __asm volatile("vmrs %0, fpscr" : "=r"(fpscr));
+    uint32_t a, h;
+    float af = acc, hf = handler_acc;
+    __builtin_memcpy(&a, &af, 4);
+    __builtin_memcpy(&h, &hf, 4);
+    printf("fp context: main %08lx handler %s, thread rounding mode %lu\n", (unsigned long)a,
+           ticks >= 30 && hf > 0.0f ? "ok" : "WRONG", (unsigned long)((fpscr >> 22) & 3));
+    (void)h;
+}
+
 int main(void) {
     use_ram_vectors();
     set_vector(11, svc_entry);
@@ -148,5 +187,6 @@ int main(void) {
     test_svc_pendsv();
     test_unprivileged();
     test_wfi_masked();
+    test_fp_context();
     return 0;
 }

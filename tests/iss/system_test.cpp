@@ -192,3 +192,29 @@ TEST_CASE("The N-th execution trigger fires once, on that execution", "[iss][fau
     CHECK(t.core.fault_injector().rules()[0].executions == 6);  // ... so the loop ran once more
     CHECK(t.core.fault_injector().rules()[0].fired == 1);
 }
+
+TEST_CASE("WFE returns at once when the event register is set (SEV), else sleeps", "[iss][sleep]") {
+    BareCore t;
+    t.program({0xbf40, 0xbf20, 0xbf20, 0xbf00});  // sev; wfe; wfe; nop
+    const u64 start = t.core.instructions();
+    CHECK(t.run_for(1000) == StopReason::sleeping);
+    CHECK(t.core.instructions() == start + 3);     // sev, the first wfe consumed the event, the second sleeps
+    CHECK(t.r(15) == kProgram + 6);
+    t.core.signal_event();                          // an event from outside (another core's SEV)
+    t.run_for(1000);
+    CHECK(t.r(15) == t.end);
+}
+
+TEST_CASE("A fault in the HardFault handler locks the core up, and says so", "[iss][lockup]") {
+    BareCore t;
+    std::vector<std::string> events;
+    t.core.set_event_sink([&](const svp::EventType& type, svp::Fields f) { events.push_back(std::string(type.src) + "/" + std::string(type.name)); });
+    t.program({0xde00});              // udf: escalates to HardFault ...
+    t.mem.set_word(4 * kHardFault, 0x201);
+    t.put16(0x200, 0xde01);           // ... whose handler is another udf
+    t.run_for(1000);
+    CHECK(t.core.halted());
+    CHECK(t.core.halt_reason() == HaltReason::lockup);
+    CHECK(t.core.halt_message().find("lockup") != std::string::npos);
+    CHECK(events == std::vector<std::string>{"cpu.fault/taken", "cpu.fault/taken", "cpu.core/lockup"});
+}
