@@ -101,3 +101,27 @@ TEST_CASE("iss run --inject glitches an instruction and logs the injection as an
     CHECK(bad.exit_code == 2);
     CHECK(bad.err.find("--inject") != std::string::npos);
 }
+
+TEST_CASE("iss run is deterministic: same output, cycles and events on every run", "[iss][cli][determinism]") {
+    const std::string elf = kFirmware + "/tests/interrupts.elf";
+    if (!std::filesystem::exists(elf)) {
+        WARN("SKIPPED: " << elf << " not built");
+        return;
+    }
+    auto run = [&](const std::string& log) {
+        auto r = run_process({kSpherevp, "iss", "run", "--stats", "--events", log, "--inject", "flip@irq0:r1:0", elf});
+        // Keep the simulated figures, drop the host's.
+        std::string figures;
+        for (const char* key : {"instructions", "cycles", "simulated time"}) {
+            const auto at = r.err.find(key);
+            figures += r.err.substr(at, r.err.find('\n', at) - at) + "\n";
+        }
+        return r.out + figures + read_text(log);
+    };
+    const auto dir = std::filesystem::temp_directory_path();
+    const std::string a = run(dir / "svp_iss_det_a.jsonl"), b = run(dir / "svp_iss_det_b.jsonl");
+    CHECK(a == b);
+    CHECK(a.find("injected") != std::string::npos);
+    std::filesystem::remove(dir / "svp_iss_det_a.jsonl");
+    std::filesystem::remove(dir / "svp_iss_det_b.jsonl");
+}

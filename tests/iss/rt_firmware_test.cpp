@@ -49,7 +49,6 @@ TEST_CASE("Rogue RT firmware touching a peripheral it does not own gets a precis
     armv7m::CoreConfig cfg;
     cfg.name = "rt0";
     cfg.semihosting = false;
-    cfg.initial_vtor = 0x00100000;   // the image's vector table, at the start of TCM
     cfg.priority_bits = 3;           // MT3620 M4: 3 priority bits
     cfg.clock_hz = 26'000'000;       // RT cores start at 26 MHz (DESIGN.md)
     CortexM4Module rt0("rt0", cfg, BusInitiator(1, "rt0", World::normal, Privilege::privileged));
@@ -69,12 +68,7 @@ TEST_CASE("Rogue RT firmware touching a peripheral it does not own gets a precis
         }
         return true;
     });
-    const auto image = armv7m::read_elf(elf);
-    for (const auto& seg : image.segments) {
-        Bytes bytes = seg.data;
-        bytes.resize(seg.memsz, 0);
-        tcm.load(seg.paddr - 0x00100000, bytes);
-    }
+    rt0.boot_image(armv7m::read_elf(elf));  // through the bus at start; VTOR = start of the image
 
     sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_MS));
     CHECK(isu0.text.empty());

@@ -64,6 +64,8 @@ public:
     CortexM4(const CortexM4&) = delete;
     CortexM4& operator=(const CortexM4&) = delete;
 
+    // Where reset takes SP and PC from (VTOR after reset): the boot image's vector table.
+    void set_vector_table(u32 address) { config_.initial_vtor = address & 0xFFFFFF80u; }
     // Power-on reset (B1.5.5 TakeReset): SP and PC from the vector table at VTOR. A new core
     // must be reset once its memory is reachable.
     void reset();

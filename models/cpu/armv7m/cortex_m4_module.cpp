@@ -11,7 +11,9 @@ using namespace armv7m;
 CortexM4Module::CortexM4Module(sc_core::sc_module_name name, CoreConfig config, BusInitiator identity,
                                sc_core::sc_time quantum)
     : sc_module(name), bus("bus"), identity_(identity), clock_(config.clock_hz), quantum_(quantum) {
-    quantum_cycles_ = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(quantum.to_seconds() * static_cast<double>(config.clock_hz) + 0.5));
+    if (quantum_ == sc_core::SC_ZERO_TIME) quantum_ = tlm::tlm_global_quantum::instance().get();
+    if (quantum_ == sc_core::SC_ZERO_TIME) quantum_ = sc_core::sc_time(1, sc_core::SC_US);
+    quantum_cycles_ = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(quantum_.to_seconds() * static_cast<double>(config.clock_hz) + 0.5));
     units_per_second_ = sc_core::sc_time(1, sc_core::SC_SEC).value();
     units_per_cycle_ = units_per_second_ % config.clock_hz == 0 ? units_per_second_ / config.clock_hz : 0;
     core_ = std::make_unique<CortexM4>(std::move(config), static_cast<MemoryPort&>(*this));
@@ -33,6 +35,11 @@ sc_core::sc_time CortexM4Module::time_of(std::uint64_t cycles) const {
     if (units_per_cycle_) return sc_core::sc_time::from_value(cycles * units_per_cycle_);
     const auto units = static_cast<unsigned __int128>(cycles) * units_per_second_ / clock_.hz();
     return sc_core::sc_time::from_value(static_cast<std::uint64_t>(units));
+}
+
+void CortexM4Module::boot_image(ElfImage image, std::optional<std::uint32_t> vector_table) {
+    boot_image_ = std::move(image);
+    boot_vtor_ = vector_table;
 }
 
 void CortexM4Module::attach_events(DeviceContext& device) {
@@ -60,6 +67,19 @@ void CortexM4Module::connect_irq(unsigned irq, IrqLine& line) {
 
 void CortexM4Module::run_thread() {
     CortexM4& cpu = *core_;
+    if (boot_image_) {
+        std::uint32_t lowest = 0xFFFFFFFFu;
+        for (const auto& seg : boot_image_->segments) {
+            Bytes bytes = seg.data;
+            bytes.resize(seg.memsz, 0);
+            const unsigned n = debug_access(seg.paddr, bytes.data(), static_cast<unsigned>(bytes.size()), true);
+            if (n != bytes.size())
+                SC_REPORT_ERROR(name(), ("boot image " + boot_image_->name + ": a segment does not fit the memory map").c_str());
+            lowest = std::min(lowest, seg.paddr);
+        }
+        cpu.set_vector_table(boot_vtor_.value_or(lowest));
+        cpu.invalidate_code(0, 0xFFFFFFFFu);
+    }
     cpu.reset();  // now the vector table is reachable through the bus
     for (;;) {
         // The core's clock never runs behind the kernel's (it may sleep through time).

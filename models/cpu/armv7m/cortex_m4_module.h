@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <systemc>
@@ -19,6 +20,7 @@
 #include "models/base/device_context.h"
 #include "models/base/irq.h"
 #include "models/cpu/armv7m/cortex_m4.h"
+#include "models/cpu/armv7m/elf_loader.h"
 
 namespace svp {
 
@@ -26,8 +28,16 @@ class CortexM4Module : public sc_core::sc_module, private armv7m::MemoryPort {
 public:
     tlm_utils::simple_initiator_socket<CortexM4Module> bus;
 
+    // `quantum` zero: the platform-wide tlm::tlm_global_quantum, or 1 us when that is unset.
+    // (The core keeps its own integer cycle count instead of a tlm_quantumkeeper's local time:
+    // it converts to sc_time once per quantum, never per access.)
     CortexM4Module(sc_core::sc_module_name name, armv7m::CoreConfig config, BusInitiator identity,
-                   sc_core::sc_time quantum = sc_core::sc_time(1, sc_core::SC_US));
+                   sc_core::sc_time quantum = sc_core::SC_ZERO_TIME);
+
+    // Loads an ELF image through the bus's debug transport when the simulation starts (so any
+    // memory map works: TCM, SYSRAM, flash), points VTOR at `vector_table` (default: the
+    // lowest loaded address) and resets the core from there.
+    void boot_image(armv7m::ElfImage image, std::optional<std::uint32_t> vector_table = std::nullopt);
 
     // The core is reset when the simulation starts (its vector table is read through the bus).
     armv7m::CortexM4& core() { return *core_; }
@@ -88,6 +98,8 @@ private:
     sc_core::sc_time max_ahead_ = sc_core::sc_time(1, sc_core::SC_MS);
     std::uint64_t quantum_end_cycle_ = 0;
     std::uint64_t quanta_ = 0;
+    std::optional<armv7m::ElfImage> boot_image_;
+    std::optional<std::uint32_t> boot_vtor_;
 };
 
 }  // namespace svp

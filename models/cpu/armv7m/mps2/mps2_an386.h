@@ -24,7 +24,7 @@ namespace svp {
 class Mps2An386 {
 public:
     struct Options {
-        sc_core::sc_time quantum = sc_core::sc_time(1, sc_core::SC_US);
+        sc_core::sc_time quantum = sc_core::SC_ZERO_TIME;  // the global quantum, default 1 us
         std::function<void(int fd, std::string_view)> output;  // program output (UART = fd 1)
     };
     Mps2An386(DeviceContext& device, Options options);
