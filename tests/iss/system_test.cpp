@@ -218,3 +218,27 @@ TEST_CASE("A fault in the HardFault handler locks the core up, and says so", "[i
     CHECK(t.core.halt_message().find("lockup") != std::string::npos);
     CHECK(events == std::vector<std::string>{"cpu.fault/taken", "cpu.fault/taken", "cpu.core/lockup"});
 }
+
+TEST_CASE("Unprivileged code branching into privileged-only code is a MemManage IACCVIOL", "[iss][mpu]") {
+    BareCore t;
+    // msr control, r0 (drop privilege); isb; b.w 0x200; ... 0x200: movs r2, #7
+    t.program({0xf380, 0x8814, 0xf3bf, 0x8f6f, 0xf000, 0xb87a});
+    t.put16(0x200, 0x2207);
+    poke(t, 0xE000ED98, 0);
+    poke(t, 0xE000ED9C, 0x00000000);
+    poke(t, 0xE000EDA0, (3u << 24) | (15u << 1) | 1);  // code: full access, 64 KiB
+    poke(t, 0xE000ED98, 1);
+    poke(t, 0xE000ED9C, 0x00000200);
+    poke(t, 0xE000EDA0, (1u << 24) | (4u << 1) | 1);   // 0x200-0x21F: privileged only
+    poke(t, 0xE000ED98, 2);
+    poke(t, 0xE000ED9C, 0x20000000);
+    poke(t, 0xE000EDA0, (3u << 24) | (15u << 1) | 1);  // RAM: full access (the stack)
+    poke(t, 0xE000ED94, 1);                            // ENABLE, no background region
+    poke(t, 0xE000ED24, 1u << 16);                     // MEMFAULTENA
+    t.r(0) = 1;                                        // CONTROL.nPRIV
+    t.run_for(200);
+    CHECK(t.parked_in() == kMemManage);
+    CHECK(t.r(2) != 7);
+    CHECK(peek(t, 0xE000ED28) == cfsr::IACCVIOL);
+    CHECK(t.mem.word(t.r(13) + 24) == 0x200);          // stacked PC: the instruction not fetched
+}

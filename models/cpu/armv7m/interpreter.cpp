@@ -121,13 +121,28 @@ void CortexM4::execute_blocks() {
     while (cycles_ < stop_cycle_) {
         {
             const u32 pc = R[15];
-            if (__builtin_expect(s_.itstate != 0 || single_insn_blocks_ || slow_step_pending_ || skip_hooks_once_, 0)) {
+            if (__builtin_expect(s_.itstate != 0 || single_insn_blocks_ || slow_step_pending_ || skip_hooks_once_ ||
+                                     (mpu_ctrl_ & 1), 0)) {
+              if (s_.itstate != 0 || single_insn_blocks_ || slow_step_pending_ || skip_hooks_once_) {
                 if (!scratch_block_) scratch_block_ = std::make_unique<Block>();
                 const bool one = single_insn_blocks_ || slow_step_pending_ || skip_hooks_once_;
                 build_block(*scratch_block_, pc, s_.itstate, one ? 1 : config_.max_block_insns,
                             !(skip_hooks_once_ || slow_step_pending_));
                 skip_hooks_once_ = false;
                 b = scratch_block_.get();
+              } else {
+                b = lookup_[(pc >> 1) & (kLookupSize - 1)];
+                if (b == nullptr || b->start != pc) b = block_at(pc);
+              }
+                // With the MPU on, decoded code may be executable at one privilege and not at
+                // another: check the block against the current privilege each time it is entered.
+                if ((mpu_ctrl_ & 1) && mpu_active() &&
+                    (!mpu_check(b->start, false, true, s_.privileged()) ||
+                     !mpu_check(b->end > b->start ? b->end - 1 : b->start, false, true, s_.privileged()))) {
+                    fault_ = {true, kMemManage, cfsr::IACCVIOL, 0, false, false};
+                    take_pending_fault(pc);
+                    continue;
+                }
             } else {
                 b = lookup_[(pc >> 1) & (kLookupSize - 1)];
                 if (__builtin_expect(b == nullptr || b->start != pc, 0)) b = block_at(pc);
