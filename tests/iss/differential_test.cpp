@@ -22,7 +22,7 @@ std::string read_text(const std::string& path) {
     return s.str();
 }
 
-void differential(const std::string& program) {
+void differential(const std::string& program, int exit_code = 0) {
     const std::string elf = kFirmware + "/tests/" + program + ".elf";
     if (!std::filesystem::exists(elf)) {
         WARN("SKIPPED: " << elf << " not built (no arm-none-eabi-gcc/picolibc)");
@@ -31,7 +31,7 @@ void differential(const std::string& program) {
     const auto iss = run_process({kSpherevp, "iss", "run", elf});
     INFO("stderr of spherevp: " << iss.err);
     const std::string golden = read_text(std::string(SVP_SOURCE_DIR) + "/firmware/tests/expected/" + program + ".out");
-    CHECK(iss.exit_code == 0);
+    CHECK(iss.exit_code == exit_code);
     CHECK(iss.out == golden);
     if (!svp::test::on_path("qemu-system-arm")) {
         WARN("SKIPPED: qemu-system-arm not installed; compared with the recorded QEMU output only");
@@ -49,6 +49,9 @@ TEST_CASE("Differential: DSP instructions match QEMU", "[iss][differential]") { 
 TEST_CASE("Differential: floating point matches QEMU", "[iss][differential]") { differential("float"); }
 TEST_CASE("Differential: SysTick and NVIC interrupts match QEMU", "[iss][differential]") { differential("interrupts"); }
 TEST_CASE("Differential: fault exceptions match QEMU", "[iss][differential]") { differential("exceptions"); }
+TEST_CASE("Differential: the C library (soft double, math, malloc, longjmp) matches QEMU", "[iss][differential]") {
+    differential("libc", 7);
+}
 
 TEST_CASE("iss run passes the program's exit code through and prints nothing else", "[iss][cli]") {
     const std::string elf = kFirmware + "/bench/compute.elf";
