@@ -314,10 +314,10 @@ void CortexM4::execute_blocks() {
         const u64 p = u64{R[ip->rn]} * R[ip->rm] + ((u64{R[ip->ra]} << 32) | R[ip->rd]);
         R[ip->rd] = static_cast<u32>(p); R[ip->ra] = static_cast<u32>(p >> 32); NEXT;
     }
-    L_SMLAL: {
-        const s64 p = s64{static_cast<s32>(R[ip->rn])} * static_cast<s32>(R[ip->rm]) +
-                      static_cast<s64>((u64{R[ip->ra]} << 32) | R[ip->rd]);
-        R[ip->rd] = static_cast<u32>(p); R[ip->ra] = static_cast<u32>(static_cast<u64>(p) >> 32); NEXT;
+    L_SMLAL: {  // modulo 2^64, in unsigned arithmetic (signed overflow would be undefined in C++)
+        const u64 p = static_cast<u64>(s64{static_cast<s32>(R[ip->rn])} * static_cast<s32>(R[ip->rm])) +
+                      ((u64{R[ip->ra]} << 32) | R[ip->rd]);
+        R[ip->rd] = static_cast<u32>(p); R[ip->ra] = static_cast<u32>(p >> 32); NEXT;
     }
     L_UMAAL: {
         const u64 p = u64{R[ip->rn]} * R[ip->rm] + R[ip->ra] + R[ip->rd];
@@ -405,16 +405,17 @@ void CortexM4::execute_blocks() {
         R[ip->rd] = static_cast<u32>(static_cast<u64>(r) >> 32);
         NEXT;
     }
+    // SMMLA/SMMLS: bits 63:32 of (Ra:0 +/- Rn*Rm [+ 0x80000000]), computed modulo 2^64.
     L_SMMLA: {
-        s64 r = static_cast<s64>(u64{R[ip->ra]} << 32) + s64{static_cast<s32>(R[ip->rn])} * static_cast<s32>(R[ip->rm]);
-        if (ip->flags & insn_flag::x) r += 0x80000000LL;
-        R[ip->rd] = static_cast<u32>(static_cast<u64>(r) >> 32);
+        u64 r = (u64{R[ip->ra]} << 32) + static_cast<u64>(s64{static_cast<s32>(R[ip->rn])} * static_cast<s32>(R[ip->rm]));
+        if (ip->flags & insn_flag::x) r += 0x80000000ull;
+        R[ip->rd] = static_cast<u32>(r >> 32);
         NEXT;
     }
     L_SMMLS: {
-        s64 r = static_cast<s64>(u64{R[ip->ra]} << 32) - s64{static_cast<s32>(R[ip->rn])} * static_cast<s32>(R[ip->rm]);
-        if (ip->flags & insn_flag::x) r += 0x80000000LL;
-        R[ip->rd] = static_cast<u32>(static_cast<u64>(r) >> 32);
+        u64 r = (u64{R[ip->ra]} << 32) - static_cast<u64>(s64{static_cast<s32>(R[ip->rn])} * static_cast<s32>(R[ip->rm]));
+        if (ip->flags & insn_flag::x) r += 0x80000000ull;
+        R[ip->rd] = static_cast<u32>(r >> 32);
         NEXT;
     }
     L_USAD8: L_USADA8: {
