@@ -242,3 +242,23 @@ TEST_CASE("Unprivileged code branching into privileged-only code is a MemManage 
     CHECK(peek(t, 0xE000ED28) == cfsr::IACCVIOL);
     CHECK(t.mem.word(t.r(13) + 24) == 0x200);          // stacked PC: the instruction not fetched
 }
+
+TEST_CASE("A fault inside an IT block stacks ITSTATE; the return resumes the block's conditions", "[iss][it][exceptions]") {
+    BareCore t;
+    // cmp r1, r1; itte eq; ldreq r2, [r0] (faults first); addeq r3, #1; addne r4, #1
+    t.program({0x4289, 0xbf06, 0x6802, 0x3301, 0x3401});
+    // BusFault handler: stacked r0 = 0x20000100 (a readable address), return to retry the load.
+    handler(t, kBusFault, 0x400, {0xf240, 0x1000, 0xf2c2, 0x0000, 0x9000, 0x4770});
+    poke(t, 0xE000ED24, 1u << 17);  // BUSFAULTENA
+    t.mem.set_word(0x20000100, 0xC0FFEE);
+    t.r(0) = 0x40000000;            // nothing there: BusFault
+    t.r(3) = 10;
+    t.r(4) = 20;
+    t.run_for(500);
+    CHECK(t.core.statistics().exceptions_taken == 1);
+    CHECK(t.r(2) == 0xC0FFEE);      // the load ran again after the return ...
+    CHECK(t.r(3) == 11);            // ... and the rest of the IT block kept its conditions
+    CHECK(t.r(4) == 20);
+    CHECK(t.r(15) == t.end);
+    CHECK(t.s().itstate == 0);
+}
