@@ -7,6 +7,9 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
+
+#include "models/cpu/armv7m/elf_loader.h"
 #include "tests/iss/process.h"
 
 using svp::test::run_process;
@@ -49,6 +52,7 @@ TEST_CASE("Differential: DSP instructions match QEMU", "[iss][differential]") { 
 TEST_CASE("Differential: floating point matches QEMU", "[iss][differential]") { differential("float"); }
 TEST_CASE("Differential: SysTick and NVIC interrupts match QEMU", "[iss][differential]") { differential("interrupts"); }
 TEST_CASE("Differential: fault exceptions match QEMU", "[iss][differential]") { differential("exceptions"); }
+TEST_CASE("Differential: the PIN check denies the wrong PIN", "[iss][differential]") { differential("pin_check", 1); }
 TEST_CASE("Differential: the C library (soft double, math, malloc, longjmp) matches QEMU", "[iss][differential]") {
     differential("libc", 7);
 }
@@ -127,4 +131,32 @@ TEST_CASE("iss run is deterministic: same output, cycles and events on every run
     CHECK(a.find("injected") != std::string::npos);
     std::filesystem::remove(dir / "svp_iss_det_a.jsonl");
     std::filesystem::remove(dir / "svp_iss_det_b.jsonl");
+}
+
+TEST_CASE("Glitch campaign: skipping one instruction somewhere in the PIN check grants access", "[iss][faults][campaign]") {
+    const std::string elf = kFirmware + "/tests/pin_check.elf";
+    if (!std::filesystem::exists(elf)) {
+        WARN("SKIPPED: " << elf << " not built");
+        return;
+    }
+    const auto golden = run_process({kSpherevp, "iss", "run", elf});
+    REQUIRE(golden.out == "access denied\n");
+    REQUIRE(golden.exit_code == 1);
+    // Every halfword of main() and check_pin() as a glitch target, one run each.
+    const auto image = svp::armv7m::read_elf(elf);
+    std::vector<std::uint32_t> targets;
+    for (const auto& [name, addr] : image.symbols)
+        if (name == "main" || name.rfind("check_pin", 0) == 0)
+            for (std::uint32_t a = addr; a < addr + image.symbol_sizes.at(name); a += 2) targets.push_back(a);
+    REQUIRE(targets.size() > 10);
+    unsigned granted = 0, denied = 0, other = 0;
+    for (std::uint32_t pc : targets) {
+        const auto r = run_process({kSpherevp, "iss", "run", "--inject", fmt::format("skip@{:#x}", pc), elf});
+        if (r.out == "access granted\n" && r.exit_code == 0) ++granted;
+        else if (r.out == golden.out) ++denied;
+        else ++other;  // a crash or a different failure: also what glitching produces
+    }
+    INFO("granted " << granted << ", denied " << denied << ", other " << other << " of " << targets.size());
+    CHECK(granted >= 1);   // the model exposes the weakness ...
+    CHECK(denied >= 1);    // ... and most glitches change nothing visible
 }

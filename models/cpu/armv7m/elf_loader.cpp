@@ -68,13 +68,16 @@ ElfImage parse_elf(ByteView b, const std::string& name) {
             need(str_off, str_size, "the string table");
             for (std::size_t e = 0; e + entsize <= sym_size; e += entsize) {
                 const std::size_t at = sym_off + e;
-                const std::uint32_t name_off = get_le32(b, at), value = get_le32(b, at + 4);
+                const std::uint32_t name_off = get_le32(b, at), value = get_le32(b, at + 4), size = get_le32(b, at + 8);
                 const std::uint8_t info = b[at + 12];
                 const std::uint8_t kind = info & 0xF;
                 if ((kind != kSttFunc && kind != kSttObject) || name_off >= str_size) continue;
                 std::string sym;
                 for (std::size_t k = str_off + name_off; k < str_off + str_size && b[k]; ++k) sym.push_back(static_cast<char>(b[k]));
-                if (!sym.empty()) img.symbols.emplace(sym, kind == kSttFunc ? value & ~1u : value);
+                if (!sym.empty()) {
+                    img.symbols.emplace(sym, kind == kSttFunc ? value & ~1u : value);
+                    img.symbol_sizes.emplace(sym, size);
+                }
             }
         }
     }

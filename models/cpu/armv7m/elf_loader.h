@@ -26,7 +26,8 @@ struct ElfImage {
     std::string name;          // the file, for messages
     std::uint32_t entry = 0;
     std::vector<ElfSegment> segments;
-    std::map<std::string, std::uint32_t> symbols;  // functions and objects (Thumb bit cleared)
+    std::map<std::string, std::uint32_t> symbols;       // functions and objects (Thumb bit cleared)
+    std::map<std::string, std::uint32_t> symbol_sizes;  // their sizes in bytes
     std::optional<std::uint32_t> symbol(const std::string& n) const {
         auto it = symbols.find(n);
         if (it == symbols.end()) return std::nullopt;
