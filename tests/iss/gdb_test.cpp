@@ -124,6 +124,10 @@ TEST_CASE("GDB stub: break at main, continue, read registers, step, read memory"
             if (*main_addr >= seg.paddr && *main_addr + 4 <= seg.paddr + seg.data.size())
                 for (unsigned i = 0; i < 4; ++i) expect += fmt::format("{:02x}", seg.data[*main_addr - seg.paddr + i]);
         CHECK(mem == expect);
+        // Writing memory, plain (M) and binary (X, with an escaped byte), reads back.
+        CHECK(gdb.request("M20300000,2:abcd") == "OK");
+        CHECK(gdb.request(std::string("X20300002,2:\x7d\x5d\x01", 15)) == "OK");  // bytes 0x7d, 0x01
+        CHECK(gdb.request("m20300000,4") == "abcd7d01");
         CHECK(gdb.request(fmt::format("z0,{:x},2", *main_addr)) == "OK");
         // A read watchpoint on the program's table of test values stops at the first read.
         const auto vals = image.symbol("vals");

@@ -266,6 +266,20 @@ std::string GdbStub::handle(CortexM4& core, const std::string& p, bool& resume, 
         for (unsigned i = 0; i < len; ++i) buf[i] = static_cast<std::uint8_t>(std::stoul(p.substr(colon + 1 + 2 * i, 2), nullptr, 16));
         return core.write_memory(addr, buf.data(), len) == len ? "OK" : "E14";
     }
+    case 'X': {  // binary memory write (gdb's `load`): 0x7d escapes the next byte XOR 0x20
+        const auto comma = p.find(','), colon = p.find(':');
+        if (comma == std::string::npos || colon == std::string::npos) return "E01";
+        const std::uint32_t addr = static_cast<std::uint32_t>(std::stoul(p.substr(1, comma - 1), nullptr, 16));
+        const unsigned len = static_cast<unsigned>(std::stoul(p.substr(comma + 1, colon - comma - 1), nullptr, 16));
+        std::vector<std::uint8_t> buf;
+        for (std::size_t i = colon + 1; i < p.size(); ++i) {
+            std::uint8_t c = static_cast<std::uint8_t>(p[i]);
+            if (c == 0x7d && i + 1 < p.size()) c = static_cast<std::uint8_t>(p[++i]) ^ 0x20;
+            buf.push_back(c);
+        }
+        if (buf.size() != len) return "E01";
+        return len == 0 || core.write_memory(addr, buf.data(), len) == len ? "OK" : "E14";
+    }
     case 'c':
         if (p.size() > 1) core.write_register(15, static_cast<std::uint32_t>(std::stoul(p.substr(1), nullptr, 16)));
         core.resume_from_debug();
