@@ -44,6 +44,7 @@ public:
         const std::string frame = fmt::format("${}#{:02x}", payload, sum & 0xFF);
         ::send(fd_, frame.data(), frame.size(), MSG_NOSIGNAL);
     }
+    void interrupt() { ::send(fd_, "\x03", 1, MSG_NOSIGNAL); }
     std::string receive_packet() {
         std::string p;
         int c;
@@ -135,6 +136,48 @@ TEST_CASE("GDB stub: break at main, continue, read registers, step, read memory"
         CHECK(gdb.request(fmt::format("Z3,{:x},4", *vals)) == "OK");
         CHECK(gdb.request("c") == fmt::format("T05rwatch:{:x};", *vals));
         CHECK(gdb.request(fmt::format("z3,{:x},4", *vals)) == "OK");
+        gdb.send_packet("k");
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    close(err_pipe[0]);
+    CHECK(WIFEXITED(status));
+}
+
+TEST_CASE("GDB stub: Ctrl-C interrupts a running program", "[iss][gdb]") {
+    const std::string elf = std::string(SVP_FIRMWARE_DIR) + "/bench/compute_long.elf";
+    if (!std::filesystem::exists(elf)) {
+        WARN("SKIPPED: " << elf << " not built");
+        return;
+    }
+    int err_pipe[2];
+    REQUIRE(pipe(err_pipe) == 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", 1, 0);
+    posix_spawn_file_actions_addclose(&fa, err_pipe[0]);
+    std::string bin = SVP_SPHEREVP_BIN, a1 = "iss", a2 = "run", a3 = "--gdb", a4 = "0";
+    char* argv[] = {bin.data(), a1.data(), a2.data(), a3.data(), a4.data(), const_cast<char*>(elf.c_str()), nullptr};
+    pid_t pid = 0;
+    REQUIRE(posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv, environ) == 0);
+    posix_spawn_file_actions_destroy(&fa);
+    close(err_pipe[1]);
+    std::string line;
+    char c;
+    pollfd p{err_pipe[0], POLLIN, 0};
+    while (line.find('\n') == std::string::npos && poll(&p, 1, 20000) > 0 && read(err_pipe[0], &c, 1) == 1) line.push_back(c);
+    const auto colon = line.rfind(':');
+    REQUIRE(colon != std::string::npos);
+    {
+        RspClient gdb(std::stoi(line.substr(colon + 1)));
+        REQUIRE(gdb.connected());
+        CHECK(gdb.request("?") == "S05");
+        gdb.send_packet("c");   // runs for seconds of host time ...
+        gdb.interrupt();        // ... unless interrupted
+        CHECK(gdb.receive_packet() == "S02");
+        const std::string pc = gdb.request("pf");
+        CHECK(pc.size() == 8);
         gdb.send_packet("k");
     }
     int status = 0;
