@@ -108,6 +108,10 @@ int iss_run(const IssRunOptions& o) {
     machine.load(o.elf);
     auto& core = machine.cpu().core();
     if (o.no_run_ahead) machine.cpu().set_run_ahead(false);
+    // Semihosting reads (SYS_READ on ":tt", SYS_READC) take our stdin, like QEMU's. The core
+    // waits for the host without advancing simulated time, so the run stays deterministic for
+    // a given input.
+    core.set_console_input([] { return std::getchar(); });
     for (const auto& spec : o.injections) core.fault_injector().add(parse_injection(spec, machine.image()));
     if (!o.injections.empty()) core.hooks_changed();
 
