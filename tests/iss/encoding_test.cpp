@@ -162,3 +162,15 @@ TEST_CASE("The cycle table is applied: load pipelining, branch refill, LDM 1+N",
     // ldmia.w r0, {r1, r2, r3, r4}; wfi: 1 + N.
     CHECK(cycles_of({0xe890, 0x001e, 0xbf30}) == 1 + 4 + wfi);
 }
+
+TEST_CASE("An architect can change a row of the cycle table by name", "[iss][timing]") {
+    CoreConfig cfg;
+    REQUIRE(cfg.cycles.set("load", 4));
+    cfg.cycles.pipeline_load_store = false;
+    CHECK_FALSE(cfg.cycles.set("no_such_class", 1));
+    BareCore t(cfg);
+    t.program({0x6802, 0x6843, 0xbf30});  // ldr; ldr; wfi
+    t.r(0) = 0x20000000;
+    t.run_for(1000);
+    CHECK(t.core.cycles() == 4 + 4 + cfg.cycles.row(TimingClass::sleep).cycles);
+}

@@ -1,6 +1,7 @@
 #include "models/cpu/armv7m/timing.h"
 
 #include <bit>
+#include <iterator>
 
 namespace svp::armv7m {
 
@@ -44,6 +45,25 @@ CycleTable CycleTable::cortex_m4() {
     set(C::fp_move2,        2,     0, false, "VMOV two core registers <-> two S / one D: 2");
     set(C::none,            0,     0, false, "internal operation, not an instruction");
     return t;
+}
+
+namespace {
+constexpr std::string_view kClassNames[] = {
+    "alu", "alu_pc", "mul", "div", "load", "load_pc", "store", "load_dual", "store_dual", "ldm", "ldm_pc", "stm",
+    "exclusive", "branch", "branch_cond", "table_branch", "hint", "sleep", "barrier", "isb", "system", "exception",
+    "fp_alu", "fp_mac", "fp_div", "fp_load", "fp_store", "fp_ldm", "fp_stm", "fp_move", "fp_move2", "none"};
+static_assert(std::size(kClassNames) == static_cast<unsigned>(TimingClass::count_));
+}  // namespace
+
+std::string_view CycleTable::class_name(TimingClass c) { return kClassNames[static_cast<unsigned>(c)]; }
+
+bool CycleTable::set(std::string_view name, unsigned cycles) {
+    for (unsigned i = 0; i < std::size(kClassNames); ++i)
+        if (kClassNames[i] == name) {
+            rows[i].cycles = cycles;
+            return true;
+        }
+    return false;
 }
 
 unsigned CycleTable::divide_cycles(u32 n, u32 d) {

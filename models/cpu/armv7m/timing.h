@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <string_view>
 
 #include "models/cpu/armv7m/insn.h"
 
@@ -45,6 +46,11 @@ struct CycleTable {
     unsigned static_cycles(const DecodedInsn& d) const;
 
     static CycleTable cortex_m4();
+
+    // The classes by name ("alu", "load", "fp_div", ...), for variant files that change a row:
+    // set("load", 3) makes every single load 3 cycles. Returns false for an unknown name.
+    bool set(std::string_view class_name, unsigned cycles);
+    static std::string_view class_name(TimingClass c);
 };
 
 }  // namespace svp::armv7m
