@@ -457,17 +457,16 @@ void CortexM4::build_block(Block& b, u32 pc, u32 itstate, unsigned max_insns, bo
         bool ok = fetch16(pc, hw1, fault_status);
         if (ok && is_32bit_thumb(hw1)) ok = fetch16(pc + 2, hw2, fault_status);
         if (!ok) {
-            if (b.insns == 0 || true) {
-                DecodedInsn f;
-                f.op = Opcode::FETCH_FAULT;
-                f.pc = pc;
-                f.imm = fault_status;
-                f.itstate = static_cast<u8>(itstate);
-                f.cycles = 0;
-                f.insns_before = static_cast<u8>(b.insns);
-                f.cycles_before = static_cast<u16>(b.cycles);
-                b.ops.push_back(f);
-            }
+            // The fetch fault is raised only if execution gets here (a branch may leave first).
+            DecodedInsn f;
+            f.op = Opcode::FETCH_FAULT;
+            f.pc = pc;
+            f.imm = fault_status;
+            f.itstate = static_cast<u8>(itstate);
+            f.cycles = 0;
+            f.insns_before = static_cast<u8>(b.insns);
+            f.cycles_before = static_cast<u16>(b.cycles);
+            b.ops.push_back(f);
             break;
         }
         DecodedInsn d = decode_thumb(hw1, hw2, pc, itstate);

@@ -226,9 +226,8 @@ private:
         u32 status = 0;          // CFSR bits
         u32 address = 0;
         bool address_valid = false;
-        bool debug = false;      // a watchpoint hit or debug stop, not a fault
+        bool debug = false;      // reserved: a debug event rather than a fault
     } fault_;
-    void raise_usage_fault(u32 status) { fault_ = {true, kUsageFault, status, 0, false, false}; }
     void take_pending_fault(u32 return_pc);
 
     // ---- exceptions and NVIC (exceptions.cpp) ------------------------------------------------

@@ -145,10 +145,8 @@ void CortexM4::take_exception(unsigned n, u32 return_address) {
     excl_valid_ = false;
     event_register_ = true;
     sleeping_ = false;
-    if (n >= kFirstIrq && irq_level_[n]) {
-        // A level still high stays asserted; it pends again when the handler returns.
-    }
-    if (n == kMemManage) { /* SHCSR.MEMFAULTACT is derived from active_ */ }
+    // A level-sensitive interrupt whose line is still high pends again when its handler
+    // returns (exception_return); SHCSR's active bits are derived from active_.
 
     if (!stacked) {
         // A fault while stacking is a derived exception (B1.5.14): record it and pend it.

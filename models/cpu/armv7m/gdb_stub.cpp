@@ -199,9 +199,8 @@ bool GdbStub::on_stop(CortexM4& core, StopReason why) {
 
 bool GdbStub::serve(CortexM4& core) {
     // Report why we stopped, unless gdb has not asked anything yet (the stop at reset).
-    static bool first = true;
-    if (!first) send_packet(stop_reply(core));
-    first = false;
+    if (!first_stop_) send_packet(stop_reply(core));
+    first_stop_ = false;
     last_signal_ = 5;
     std::string packet;
     while (read_packet(packet)) {
@@ -311,7 +310,6 @@ std::string GdbStub::handle(CortexM4& core, const std::string& p, bool& resume, 
         killed_ = true;
         return "";
     case 'D':
-        for (const auto& [name, addr] : image_.symbols) (void)name, (void)addr;
         core.clear_debug_state();
         stop_serving = true;
         return "OK";

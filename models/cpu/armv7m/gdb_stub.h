@@ -17,7 +17,7 @@ namespace svp {
 
 class GdbStub {
 public:
-    GdbStub(CortexM4Module& cpu, const armv7m::ElfImage& image);
+    GdbStub(CortexM4Module& cpu, const armv7m::ElfImage& image);  // image: for the caller's symbols
     ~GdbStub();
     GdbStub(const GdbStub&) = delete;
     GdbStub& operator=(const GdbStub&) = delete;
@@ -43,6 +43,7 @@ private:
     const armv7m::ElfImage& image_;
     int listen_fd_ = -1, fd_ = -1;
     bool killed_ = false, detached_ = false;
+    bool first_stop_ = true;  // the stop at reset: gdb has not continued yet, so no stop reply
     int last_signal_ = 5;
     std::string pending_input_;
 };

@@ -16,7 +16,7 @@ struct DmiRegion {
     std::uint32_t read_wait = 0;     // extra core cycles per read / write (memory wait states)
     std::uint32_t write_wait = 0;
     bool contains(std::uint32_t addr, unsigned len) const {
-        return std::uint64_t{addr - base} + len <= size && addr >= base;
+        return addr >= base && std::uint64_t{addr - base} + len <= size;
     }
 };
 
