@@ -93,6 +93,7 @@ public:
     // External interrupts (NVIC inputs): level-sensitive lines and one-shot pulses.
     void set_irq_level(unsigned irq, bool level);
     void pend_irq(unsigned irq);
+    void pend_nmi() { set_pending(kNmi); }  // e.g. a watchdog's NMI output
     void signal_event() { event_register_ = true; attention(); }  // SEV from elsewhere
 
     bool halted() const { return halt_ != HaltReason::none; }
