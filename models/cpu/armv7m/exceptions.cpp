@@ -100,7 +100,7 @@ void CortexM4::pend_irq(unsigned irq) { set_pending(kFirstIrq + irq); }
 // PushStack (B1.5.6): eight words, or 26 with the FP context, on the current stack, aligned
 // to 8 bytes when CCR.STKALIGN is set (xPSR bit 9 records the adjustment).
 bool CortexM4::push_stack(unsigned, u32 return_address, u32& frame_sp, bool& fp_frame) {
-    fp_frame = s_.fpca && (fpccr_ & 0x80000000u);
+    fp_frame = s_.fpca;  // CONTROL.FPCA decides the extended frame (FPCCR.ASPEN only sets FPCA)
     const u32 frame_size = fp_frame ? 0x68 : 0x20;
     const bool force_align = fp_frame || (ccr_ & (1u << 9));
     const u32 sp = s_.r[13];
