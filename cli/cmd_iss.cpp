@@ -187,7 +187,9 @@ void register_iss(CLI::App& root) {
     run->add_option("--events", o.events_file, "write the event log (faults taken, injections) as JSON lines to this file");
     run->add_option("--inject", o.injections,
                     "fault injection, repeatable: skip@WHERE[#N], flip@WHERE[#N]:rREG:BIT, corrupt@WHERE[#N]:XORMASK "
-                    "(WHERE: address or function name; N: the N-th execution, 0 = every)");
+                    "(WHERE: address or function name; N: the N-th execution, 0 = every)")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);  // one rule per --inject, never the ELF
     run->add_option("--quantum", o.quantum_us, "SystemC synchronisation quantum in microseconds")->capture_default_str();
     run->add_flag("--no-run-ahead", o.no_run_ahead,
                   "synchronise every quantum even when nothing else is scheduled (for measurements)");
