@@ -188,6 +188,11 @@ RunResult run(const Scenario& s, const RunOptions& options) {
             const auto now = sim_now_ns();
             if (a.at_ns > now) sc_core::wait(sc_core::sc_time(static_cast<double>(a.at_ns - now), sc_core::SC_NS));
             if (a.kind == "tamper-flash") device.flash().tamper(variant.partition(a.partition).offset + a.offset, a.bytes);
+            else if (a.kind == "glitch") device.security().faults().arm(a.point, a.nth);
+            else if (a.kind == "attach-debugger") device.security().attach_debugger(a.core);
+            else if (a.kind == "debug-read-secret") device.security().debugger_read_device_secret();
+            else if (a.kind == "reset") device.request_reset("scenario: reset");
+            else if (a.kind == "power-cut") device.request_reset("scenario: power cut");
         }
     }, "timeline");
     sc_core::sc_spawn([&] {

@@ -8,6 +8,7 @@
 
 #include "common/events/event.h"
 #include "common/image/image_format.h"
+#include "models/security/fault_injection.h"
 #include "platform/yaml_reader.h"
 
 namespace svp::scenario {
@@ -56,6 +57,21 @@ std::pair<std::string, std::string> split_event(const Map& m, const std::string&
     for (const auto& t : all_event_types())
         if (t.src == src && t.name == ev) return {src, ev};
     m.fail(key, "no event type '" + text + "'; `spherevp events` lists them");
+}
+
+const std::string_view kFaultPoints[] = {
+    fault_point::image_type, fault_point::product, fault_point::fits_slot, fault_point::development,
+    fault_point::signer, fault_point::signature, fault_point::rollback, fault_point::signature_recheck,
+    fault_point::rollback_recheck, fault_point::counter_read};
+
+bool known_fault_point(const std::string& p) {
+    return std::find(std::begin(kFaultPoints), std::end(kFaultPoints), p) != std::end(kFaultPoints);
+}
+
+std::string fault_point_list() {
+    std::string out;
+    for (auto p : kFaultPoints) out += (out.empty() ? "" : ", ") + std::string(p);
+    return out;
 }
 
 }  // namespace
@@ -218,8 +234,20 @@ Scenario load(const std::string& path) {
                     m.fail("bytes", e.message());
                 }
                 if (a.bytes.empty()) m.fail("bytes", "give at least one byte");
+            } else if (a.kind == "glitch") {
+                m.only({"at", "do", "point", "nth"});
+                a.point = m.str("point");
+                if (!known_fault_point(a.point)) m.fail("point", "unknown fault point '" + a.point + "' (" + fault_point_list() + ")");
+                a.nth = static_cast<unsigned>(m.u64("nth", 1));
+                if (a.nth == 0) m.fail("nth", "counts from 1");
+            } else if (a.kind == "attach-debugger") {
+                m.only({"at", "do", "core"});
+                a.core = m.str("core", "a7");
+            } else if (a.kind == "debug-read-secret" || a.kind == "reset" || a.kind == "power-cut") {
+                m.only({"at", "do"});
             } else {
-                m.fail("do", "unknown action '" + a.kind + "' (known: tamper-flash)");
+                m.fail("do", "unknown action '" + a.kind +
+                                 "' (known: tamper-flash, glitch, attach-debugger, debug-read-secret, reset, power-cut)");
             }
             s.timeline.push_back(a);
         }

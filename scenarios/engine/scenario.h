@@ -45,10 +45,13 @@ struct DeviceSpec {
 
 struct Action {
     std::uint64_t at_ns = 0;
-    std::string kind;  // tamper-flash
+    std::string kind;  // tamper-flash, glitch, attach-debugger, debug-read-secret, reset, power-cut
     std::string partition;
     std::uint64_t offset = 0;
     Bytes bytes;
+    std::string point;   // glitch: the fault point
+    unsigned nth = 1;    // glitch: strike at its nth execution from `at`
+    std::string core;    // attach-debugger
     int device = -1;   // -1 = every device
     int line = 0;
 };
