@@ -12,8 +12,11 @@ ExpectationMonitor::ExpectationMonitor(const std::vector<Expectation>& expectati
 
 bool ExpectationMonitor::matches(const Expectation& x, const Event& e) {
     if (e.src != x.src || e.ev != x.ev) return false;
-    for (const auto& [k, v] : x.where)
-        if (e.field(k) != v) return false;
+    // A value starting with '~' matches when the field contains the rest.
+    for (const auto& [k, v] : x.where) {
+        const auto actual = e.field(k);
+        if (v.starts_with('~') ? actual.find(v.substr(1)) == std::string::npos : actual != v) return false;
+    }
     return true;
 }
 

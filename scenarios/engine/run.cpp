@@ -125,6 +125,13 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     bridge.attach_sync(&sync);
     if (cloud)
         bridge.add_route({ipv4_from_string(kCloudDeviceIp), kCloudDevicePort, "127.0.0.1", cloud->port()});
+    // C7: a server at the cloud's address with a certificate the device does not trust (its
+    // own PKI), started only when the scenario redirects to it; it shares the SimSync channel.
+    std::optional<CloudService> spoof;
+    if (std::any_of(s.timeline.begin(), s.timeline.end(), [](const Action& a) { return a.to == "spoof"; })) {
+        fs::create_directories(work / "spoof");
+        spoof.emplace(CloudService::start(options.spherevp_binary, work / "spoof", s.seed + 1, work / "sim-sync"));
+    }
     Device device("dev0", variant, context, bridge);
 
     Provisioning p;
@@ -192,6 +199,22 @@ RunResult run(const Scenario& s, const RunOptions& options) {
             else if (a.kind == "attach-debugger") device.security().attach_debugger(a.core);
             else if (a.kind == "debug-read-secret") device.security().debugger_read_device_secret();
             else if (a.kind == "reset") device.request_reset("scenario: reset");
+            else if (a.kind == "link") {
+                LinkConditions c;
+                c.extra_delay_ns = a.delay_ns;
+                c.loss = a.loss;
+                c.down = a.down;
+                if (a.corrupt == "uplink") c.corrupt_uplink_nth = a.nth;
+                if (a.corrupt == "downlink") c.corrupt_downlink_nth = a.nth;
+                for (const auto& p : variant.peripherals)
+                    if (p.kind == "nic") device.nic(p.name).set_link_conditions(c);
+                context.emit(ev::net_conditions, {{"delay_ns", a.delay_ns}, {"loss", a.loss}, {"down", a.down},
+                                                  {"corrupt", a.corrupt.empty() ? "none" : a.corrupt + " #" + std::to_string(a.nth)}});
+            } else if (a.kind == "redirect-cloud") {
+                const auto port = a.to == "spoof" ? spoof->port() : cloud->port();
+                bridge.add_route({ipv4_from_string(kCloudDeviceIp), kCloudDevicePort, "127.0.0.1", port});
+                context.emit(ev::net_redirected, {{"to", a.to}});
+            }
             else if (a.kind == "power-cut") device.request_reset("scenario: power cut");
         }
     }, "timeline");
@@ -217,6 +240,11 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     std::vector<Event> merged = log.events();
     if (cloud) {
         auto cloud_events = cloud->stop_and_collect_events();
+        if (spoof)
+            for (auto& e : spoof->stop_and_collect_events()) {
+                e.dev = "spoof";
+                cloud_events.push_back(std::move(e));
+            }
         merged.insert(merged.end(), cloud_events.begin(), cloud_events.end());
         std::stable_sort(merged.begin(), merged.end(), [](const Event& a, const Event& b) { return a.t_ns < b.t_ns; });
     }

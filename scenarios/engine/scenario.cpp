@@ -240,6 +240,22 @@ Scenario load(const std::string& path) {
                 if (!known_fault_point(a.point)) m.fail("point", "unknown fault point '" + a.point + "' (" + fault_point_list() + ")");
                 a.nth = static_cast<unsigned>(m.u64("nth", 1));
                 if (a.nth == 0) m.fail("nth", "counts from 1");
+            } else if (a.kind == "link") {
+                m.only({"at", "do", "delay", "loss", "down", "corrupt", "nth"});
+                if (m.has("delay")) a.delay_ns = yaml::parse_duration_ns(m.node("delay"), path, "link: delay");
+                a.loss = m.number("loss", 0.0);
+                if (a.loss < 0 || a.loss >= 1) m.fail("loss", "a probability in [0, 1)");
+                a.down = m.boolean("down", false);
+                a.corrupt = m.str("corrupt", "");
+                if (!a.corrupt.empty() && a.corrupt != "uplink" && a.corrupt != "downlink")
+                    m.fail("corrupt", "uplink or downlink");
+                a.nth = static_cast<unsigned>(m.u64("nth", 1));
+                if (a.nth == 0) m.fail("nth", "counts from 1");
+            } else if (a.kind == "redirect-cloud") {
+                m.only({"at", "do", "to"});
+                a.to = m.str("to");
+                if (a.to != "spoof" && a.to != "cloud") m.fail("to", "spoof (a server with an untrusted certificate) or cloud");
+                if (!s.cloud) m.fail_here("redirect-cloud needs a cloud (remove cloud: none)");
             } else if (a.kind == "attach-debugger") {
                 m.only({"at", "do", "core"});
                 a.core = m.str("core", "a7");
@@ -247,7 +263,8 @@ Scenario load(const std::string& path) {
                 m.only({"at", "do"});
             } else {
                 m.fail("do", "unknown action '" + a.kind +
-                                 "' (known: tamper-flash, glitch, attach-debugger, debug-read-secret, reset, power-cut)");
+                                 "' (known: tamper-flash, glitch, link, redirect-cloud, attach-debugger, debug-read-secret, reset, "
+                                 "power-cut)");
             }
             s.timeline.push_back(a);
         }

@@ -52,6 +52,12 @@ struct Action {
     std::string point;   // glitch: the fault point
     unsigned nth = 1;    // glitch: strike at its nth execution from `at`
     std::string core;    // attach-debugger
+    // link: the NIC's link conditions from `at` on
+    std::uint64_t delay_ns = 0;
+    double loss = 0.0;
+    bool down = false;
+    std::string corrupt;  // "", "uplink" or "downlink"
+    std::string to;       // redirect-cloud: "spoof" or "cloud"
     int device = -1;   // -1 = every device
     int line = 0;
 };
