@@ -112,6 +112,10 @@ public:
     const std::vector<BootMeasurement>& measurements() const { return measurements_; }
     bool booted() const { return booted_; }
     const std::optional<BootStateRecord>& boot_state() const { return boot_state_; }
+    // The slot name stage `i` last booted from ("" before it booted).
+    std::string booted_slot(std::size_t i) const {
+        return booted_ && i < booted_slot_.size() ? config_.chain[i].slots[booted_slot_[i]].name : std::string();
+    }
     std::uint64_t commands_served() const { return commands_served_; }
 
 private:

@@ -190,10 +190,23 @@ RunResult run(const Scenario& s, const RunOptions& options) {
         if (a.kind == "tamper-flash" && a.offset + a.bytes.size() > variant.partition(a.partition).size)
             throw InputError(s.file, a.line, fmt::format("tamper-flash: offset 0x{:x} + {} bytes is outside partition '{}'",
                                                          a.offset, a.bytes.size(), a.partition));
-    sc_core::sc_spawn([&] {
-        for (const auto& a : s.timeline) {
-            const auto now = sim_now_ns();
-            if (a.at_ns > now) sc_core::wait(sc_core::sc_time(static_cast<double>(a.at_ns - now), sc_core::SC_NS));
+    // Actions triggered by an event wait for its first occurrence, then for their delay.
+    std::vector<std::unique_ptr<sc_core::sc_event>> triggers(s.timeline.size());
+    std::vector<bool> triggered(s.timeline.size(), false);
+    for (std::size_t i = 0; i < s.timeline.size(); ++i)
+        if (!s.timeline[i].after_src.empty()) triggers[i] = std::make_unique<sc_core::sc_event>();
+    log.on_event([&](const Event& e) {
+        for (std::size_t i = 0; i < s.timeline.size(); ++i) {
+            const auto& a = s.timeline[i];
+            if (!triggers[i] || triggered[i] || e.src != a.after_src || e.ev != a.after_ev) continue;
+            bool match = true;
+            for (const auto& [k, v] : a.after_where) match = match && e.field(k) == v;
+            if (!match) continue;
+            triggered[i] = true;
+            triggers[i]->notify(sc_core::sc_time(static_cast<double>(a.at_ns), sc_core::SC_NS));
+        }
+    });
+    auto perform = [&](const Action& a) {
             if (a.kind == "tamper-flash") device.flash().tamper(variant.partition(a.partition).offset + a.offset, a.bytes);
             else if (a.kind == "glitch") device.security().faults().arm(a.point, a.nth);
             else if (a.kind == "attach-debugger") device.security().attach_debugger(a.core);
@@ -216,8 +229,21 @@ RunResult run(const Scenario& s, const RunOptions& options) {
                 context.emit(ev::net_redirected, {{"to", a.to}});
             }
             else if (a.kind == "power-cut") device.request_reset("scenario: power cut");
+    };
+    sc_core::sc_spawn([&] {
+        for (const auto& a : s.timeline) {
+            if (!a.after_src.empty()) continue;
+            const auto now = sim_now_ns();
+            if (a.at_ns > now) sc_core::wait(sc_core::sc_time(static_cast<double>(a.at_ns - now), sc_core::SC_NS));
+            perform(a);
         }
     }, "timeline");
+    for (std::size_t i = 0; i < s.timeline.size(); ++i)
+        if (triggers[i])
+            sc_core::sc_spawn([&, i] {
+                sc_core::wait(*triggers[i]);
+                perform(s.timeline[i]);
+            }, "triggered_action");
     sc_core::sc_spawn([&] {
         for (;;) {
             const auto now = sim_now_ns();
@@ -256,6 +282,45 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     result.events = std::move(merged);
     result.expectations = verdict.results();
     result.passed = verdict.all_passed();
+    // State checks, on the device as the run left it.
+    for (const auto& x : s.expectations) {
+        if (x.kind != Expectation::Kind::state) continue;
+        ExpectationResult r{&x, true, {}, end};
+        auto fail = [&](std::string why) {
+            r.passed = false;
+            r.detail = std::move(why);
+        };
+        if (x.state == "fuse-counter") {
+            const auto have = device.security().fuses().counter(x.params.at("counter"));
+            r.detail = fmt::format("fuse counter {} is {}", x.params.at("counter"), have);
+            if (std::to_string(have) != x.params.at("equals")) fail(r.detail + ", expected " + x.params.at("equals"));
+        } else if (x.state == "boot-slot") {
+            const auto& chain = variant.boot_chain;
+            std::size_t i = 0;
+            while (i < chain.size() && chain[i].stage != x.params.at("stage")) ++i;
+            const auto& bs = device.security().boot_state();
+            if (i == chain.size()) {
+                fail("no boot stage named " + x.params.at("stage"));
+            } else if (!bs) {
+                fail("the device has no boot-state journal");
+            } else {
+                const auto confirmed = chain[i].slots[bs->stages[i].confirmed];
+                r.detail = "confirmed " + confirmed + ", booted " + device.security().booted_slot(i);
+                if (x.params.count("confirmed") && x.params.at("confirmed") != confirmed)
+                    fail(r.detail + "; expected confirmed " + x.params.at("confirmed"));
+                if (x.params.count("booted") && x.params.at("booted") != device.security().booted_slot(i))
+                    fail(r.detail + "; expected booted " + x.params.at("booted"));
+            }
+        } else if (x.state == "partition-erased") {
+            const auto& part = variant.partition(x.params.at("partition"));
+            const auto bytes = device.flash().dump(part.offset, part.size);
+            const bool erased = std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b == 0xFF; });
+            r.detail = x.params.at("partition") + (erased ? " is erased" : " holds data");
+            if (!erased) fail(r.detail);
+        }
+        result.passed = result.passed && *r.passed;
+        result.expectations.push_back(r);
+    }
     result.sim_end_ns = end;
     result.console = console;
     if (!options.events_file.empty()) {

@@ -79,6 +79,11 @@ std::string fault_point_list() {
 std::string Expectation::describe() const {
     std::string where_text;
     for (const auto& [k, v] : where) where_text += fmt::format("{}{}={}", where_text.empty() ? " where " : ", ", k, v);
+    if (kind == Kind::state) {
+        std::string p;
+        for (const auto& [k, v] : params) p += fmt::format(" {}={}", k, v);
+        return "state " + state + p + " at the end";
+    }
     if (kind == Kind::occurs)
         return fmt::format("{}/{}{} {}", src, ev, where_text,
                            within_ns ? "within " + yaml::format_duration_ns(within_ns) : "by the end");
@@ -222,10 +227,20 @@ Scenario load(const std::string& path) {
             Map m(node, path, "timeline action");
             Action a;
             a.line = m.line();
-            a.at_ns = yaml::parse_duration_ns(m.node("at"), path, "timeline action: at");
+            if (m.has("after")) {
+                // Triggered: `after: SRC/EVENT` (+ optional `where:`), `at:` is then a delay.
+                std::tie(a.after_src, a.after_ev) = split_event(m, "after", m.str("after"));
+                if (auto where = m.optional("after_where")) {
+                    Map w(*where, path, "after_where");
+                    for (const auto& kv : w.raw()) a.after_where[kv.first.as<std::string>()] = kv.second.as<std::string>();
+                }
+                if (m.has("at")) a.at_ns = yaml::parse_duration_ns(m.node("at"), path, "timeline action: at");
+            } else {
+                a.at_ns = yaml::parse_duration_ns(m.node("at"), path, "timeline action: at");
+            }
             a.kind = m.str("do");
             if (a.kind == "tamper-flash") {
-                m.only({"at", "do", "partition", "offset", "bytes"});
+                m.only({"at", "after", "after_where", "do", "partition", "offset", "bytes"});
                 a.partition = m.str("partition");
                 a.offset = m.u64("offset");
                 try {
@@ -235,13 +250,13 @@ Scenario load(const std::string& path) {
                 }
                 if (a.bytes.empty()) m.fail("bytes", "give at least one byte");
             } else if (a.kind == "glitch") {
-                m.only({"at", "do", "point", "nth"});
+                m.only({"at", "after", "after_where", "do", "point", "nth"});
                 a.point = m.str("point");
                 if (!known_fault_point(a.point)) m.fail("point", "unknown fault point '" + a.point + "' (" + fault_point_list() + ")");
                 a.nth = static_cast<unsigned>(m.u64("nth", 1));
                 if (a.nth == 0) m.fail("nth", "counts from 1");
             } else if (a.kind == "link") {
-                m.only({"at", "do", "delay", "loss", "down", "corrupt", "nth"});
+                m.only({"at", "after", "after_where", "do", "delay", "loss", "down", "corrupt", "nth"});
                 if (m.has("delay")) a.delay_ns = yaml::parse_duration_ns(m.node("delay"), path, "link: delay");
                 a.loss = m.number("loss", 0.0);
                 if (a.loss < 0 || a.loss >= 1) m.fail("loss", "a probability in [0, 1)");
@@ -252,12 +267,12 @@ Scenario load(const std::string& path) {
                 a.nth = static_cast<unsigned>(m.u64("nth", 1));
                 if (a.nth == 0) m.fail("nth", "counts from 1");
             } else if (a.kind == "redirect-cloud") {
-                m.only({"at", "do", "to"});
+                m.only({"at", "after", "after_where", "do", "to"});
                 a.to = m.str("to");
                 if (a.to != "spoof" && a.to != "cloud") m.fail("to", "spoof (a server with an untrusted certificate) or cloud");
                 if (!s.cloud) m.fail_here("redirect-cloud needs a cloud (remove cloud: none)");
             } else if (a.kind == "attach-debugger") {
-                m.only({"at", "do", "core"});
+                m.only({"at", "after", "after_where", "do", "core"});
                 a.core = m.str("core", "a7");
             } else if (a.kind == "debug-read-secret" || a.kind == "reset" || a.kind == "power-cut") {
                 m.only({"at", "do"});
@@ -275,9 +290,33 @@ Scenario load(const std::string& path) {
         if (!expect.IsSequence() || expect.size() == 0) top.fail("expect", "a scenario needs at least one expectation");
         for (const auto& node : expect) {
             Map m(node, path, "expectation");
-            m.only({"event", "never", "where", "within", "for"});
             Expectation e;
             e.line = m.line();
+            if (m.has("state")) {
+                e.kind = Expectation::Kind::state;
+                e.state = m.str("state");
+                static const std::map<std::string, std::vector<std::string>> kStates = {
+                    {"fuse-counter", {"counter", "equals"}},
+                    {"boot-slot", {"stage", "booted", "confirmed"}},
+                    {"partition-erased", {"partition"}}};
+                auto known = kStates.find(e.state);
+                if (known == kStates.end())
+                    m.fail("state", "unknown state check '" + e.state + "' (known: fuse-counter, boot-slot, partition-erased)");
+                for (const auto& kv : m.raw()) {
+                    const auto key = kv.first.as<std::string>();
+                    if (key == "state") continue;
+                    if (std::find(known->second.begin(), known->second.end(), key) == known->second.end())
+                        throw InputError(path, yaml::line_of(kv.first), fmt::format("expectation: state {} takes no '{}'", e.state, key));
+                    e.params[key] = kv.second.as<std::string>();
+                }
+                if (e.state == "fuse-counter" && (!e.params.count("counter") || !e.params.count("equals")))
+                    m.fail_here("state fuse-counter needs counter: and equals:");
+                if (e.state == "boot-slot" && !e.params.count("stage")) m.fail_here("state boot-slot needs stage:");
+                if (e.state == "partition-erased" && !e.params.count("partition")) m.fail_here("state partition-erased needs partition:");
+                s.expectations.push_back(e);
+                continue;
+            }
+            m.only({"event", "never", "where", "within", "for"});
             if (m.has("event") == m.has("never")) m.fail_here("give exactly one of 'event:' or 'never:'");
             e.kind = m.has("event") ? Expectation::Kind::occurs : Expectation::Kind::never;
             const std::string key = e.kind == Expectation::Kind::occurs ? "event" : "never";
