@@ -32,7 +32,7 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
         } else {
             mem = std::make_unique<Memory>(m.name.c_str(), context_, m.size, ns(m.read_ns), ns(m.write_ns), m.kind == "rom");
         }
-        map_window(m.name, WindowSpec{m.base, m.size, m.visible_to, "", m.line}, mem->socket, true);
+        map_window(m.name, WindowSpec{m.base, m.size, m.visible_to, "", m.firewall, m.line}, mem->socket, true);
         memories_[m.name] = std::move(mem);
     }
 
@@ -63,6 +63,16 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
             nics_[p.name] = std::move(nic);
         }
     }
+    // The firewall comes last: its rules are every guarded window mapped above (and its own).
+    for (const auto& p : variant_.peripherals)
+        if (p.kind == "firewall") {
+            const auto& w = p.windows.front();
+            const int own_slot = guard_for(p.name, w.firewall);
+            firewall_ = std::make_unique<Firewall>(p.name.c_str(), context_, reg_latency, firewall_rules_,
+                                                   variant_.initiators(), irq_or_null(w.irq));
+            map_region(p.name, w, firewall_->socket, false, own_slot);
+            firewall_->install(*router_);
+        }
 
     // ---- security subsystem
     SecurityConfig sc;
@@ -126,14 +136,32 @@ BusInitiator Device::initiator(const std::string& name) const {
 }
 
 void Device::map_window(const std::string& name, const WindowSpec& w, tlm::tlm_target_socket<>& socket, bool dmi) {
+    map_region(name, w, socket, dmi, guard_for(name, w.firewall));
+}
+
+void Device::map_region(const std::string& name, const WindowSpec& w, tlm::tlm_target_socket<>& socket, bool dmi,
+                        int guard) {
     BusRegion r;
     r.name = name;
     r.base = w.base;
     r.size = w.size;
     r.target = router_->attach(socket);
     r.dmi_allowed = dmi;
+    r.guard = guard;
     for (const auto& v : w.visible_to) r.visible_to.push_back(initiator(v).id);
     router_->map(std::move(r));
+}
+
+int Device::guard_for(const std::string& region, const std::optional<FirewallRuleSpec>& rule) {
+    if (!rule) return -1;
+    FirewallRule r;
+    r.region = region;
+    for (const auto& o : rule->owners) r.owners |= 1u << initiator(o).id;
+    r.secure_only = rule->secure_only;
+    r.privileged_only = rule->privileged_only;
+    r.raz_wi = rule->raz_wi;
+    firewall_rules_.push_back(r);
+    return static_cast<int>(firewall_rules_.size() - 1);
 }
 
 IrqLine* Device::irq_or_null(const std::string& name) {

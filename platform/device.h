@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "models/bus/firewall.h"
 #include "models/bus/memory.h"
 #include "models/bus/nor_flash.h"
 #include "models/bus/router.h"
@@ -46,6 +47,8 @@ public:
     const Variant& variant() const { return variant_; }
     DeviceContext& context() { return context_; }
     Router& router() { return *router_; }
+    // The peripheral firewall, or nullptr when the variant has none.
+    Firewall* firewall() { return firewall_.get(); }
     SecuritySubsystem& security() { return *security_; }
     AppCore& app_core() { return *app_core_; }
     NorFlash& flash() { return *flash_; }
@@ -67,6 +70,10 @@ public:
 private:
     IrqLine* irq_or_null(const std::string& name);
     void map_window(const std::string& name, const WindowSpec& w, tlm::tlm_target_socket<>& socket, bool dmi);
+    void map_region(const std::string& name, const WindowSpec& w, tlm::tlm_target_socket<>& socket, bool dmi, int guard);
+    // Registers a region's firewall rule (if any) and returns its slot, or -1.
+    int guard_for(const std::string& region, const std::optional<FirewallRuleSpec>& rule);
+    std::vector<FirewallRule> firewall_rules_;
 
     Variant variant_;
     DeviceContext& context_;
@@ -77,6 +84,7 @@ private:
     std::map<std::string, std::unique_ptr<Uart>> uarts_;
     std::map<std::string, std::unique_ptr<Mailbox>> mailboxes_;
     std::map<std::string, std::unique_ptr<Nic>> nics_;
+    std::unique_ptr<Firewall> firewall_;
     std::unique_ptr<SecuritySubsystem> security_;
     std::unique_ptr<AppCore> app_core_;
 };

@@ -18,7 +18,7 @@ using yaml::Map;
 
 const std::set<std::string> kCoreKinds = {"app-core", "cortex-m4f", "security-core"};
 const std::set<std::string> kMemoryKinds = {"ram", "rom", "nor-flash"};
-const std::set<std::string> kPeripheralKinds = {"uart", "mailbox", "nic"};
+const std::set<std::string> kPeripheralKinds = {"uart", "mailbox", "nic", "firewall"};
 
 std::string join(const std::set<std::string>& s) {
     std::string out;
@@ -28,6 +28,27 @@ std::string join(const std::set<std::string>& s) {
 
 void check_clock(const Map& m, const std::string& key, double mhz) {
     if (!(mhz > 0 && mhz <= 10'000)) m.fail(key, fmt::format("{} MHz is not a plausible clock (0 < f <= 10000)", mhz));
+}
+
+std::optional<FirewallRuleSpec> read_firewall_rule(const Map& m, const std::string& region,
+                                                   const std::vector<std::string>& initiators) {
+    auto node = m.optional("firewall");
+    if (!node) return std::nullopt;
+    Map f(*node, m.file(), "firewall rule of '" + region + "'");
+    f.only({"owners", "secure_only", "privileged_only", "mode"});
+    FirewallRuleSpec r;
+    f.node("owners");  // required, even when empty ([] = nobody)
+    r.owners = f.strings("owners");
+    for (const auto& o : r.owners)
+        if (std::find(initiators.begin(), initiators.end(), o) == initiators.end())
+            f.fail("owners", fmt::format("'{}' is not an initiator (initiators: {})", o, fmt::join(initiators, ", ")));
+    r.secure_only = f.boolean("secure_only", false);
+    r.privileged_only = f.boolean("privileged_only", false);
+    const auto mode = f.str("mode", "error");
+    if (mode != "error" && mode != "raz-wi") f.fail("mode", "expected error (a bus error) or raz-wi (read-as-zero/write-ignored)");
+    r.raz_wi = mode == "raz-wi";
+    r.line = f.line();
+    return r;
 }
 
 WindowSpec read_window(const Map& m, std::uint64_t default_size) {
@@ -131,7 +152,7 @@ Variant load_variant(const std::filesystem::path& path) {
     for (const auto& node : top.node("memories")) {
         Map m(node, file, "memory");
         m.only({"name", "kind", "base", "size", "read_ns", "write_ns", "sector_size", "program_page_us",
-                "erase_sector_ms", "visible_to"});
+                "erase_sector_ms", "visible_to", "firewall"});
         MemorySpec s;
         s.name = m.str("name");
         s.kind = m.str("kind");
@@ -143,6 +164,7 @@ Variant load_variant(const std::filesystem::path& path) {
         s.write_ns = m.number("write_ns", 0);
         s.visible_to = m.strings("visible_to");
         check_visible(m, s.visible_to);
+        s.firewall = read_firewall_rule(m, s.name, v.initiators());
         if (s.kind == "nor-flash") {
             s.sector_size = m.size("sector_size");
             if (s.sector_size == 0 || s.size % s.sector_size) m.fail("sector_size", "flash size must be a multiple of it");
@@ -169,26 +191,48 @@ Variant load_variant(const std::filesystem::path& path) {
             if (!sides.IsSequence() || sides.size() != 2) m.fail("sides", "a mailbox has exactly two sides");
             for (const auto& side : sides) {
                 Map s(side, file, "mailbox '" + p.name + "' side");
-                s.only({"base", "size", "visible_to", "irq"});
+                s.only({"base", "size", "visible_to", "irq", "firewall"});
                 check_visible(s, s.strings("visible_to"));
                 p.windows.push_back(read_window(s, 0x100));
+                p.windows.back().firewall = read_firewall_rule(s, p.name + (p.windows.size() == 1 ? ".a" : ".b"), v.initiators());
             }
         } else {
             if (p.kind == "uart") {
-                m.only({"name", "kind", "base", "size", "visible_to", "irq", "clock_mhz"});
+                m.only({"name", "kind", "base", "size", "visible_to", "irq", "firewall", "clock_mhz"});
                 p.clock_mhz = m.number("clock_mhz");
                 check_clock(m, "clock_mhz", p.clock_mhz);
+            } else if (p.kind == "firewall") {
+                m.only({"name", "kind", "base", "size", "visible_to", "irq", "firewall"});
+                if (std::any_of(v.peripherals.begin(), v.peripherals.end(), [](auto& q) { return q.kind == "firewall"; }))
+                    m.fail("kind", "a variant has at most one firewall");
             } else {  // nic
-                m.only({"name", "kind", "base", "size", "visible_to", "irq", "latency_ms", "bandwidth_mbps"});
+                m.only({"name", "kind", "base", "size", "visible_to", "irq", "firewall", "latency_ms", "bandwidth_mbps"});
                 p.latency_ms = m.number("latency_ms");
                 p.bandwidth_mbps = m.number("bandwidth_mbps");
                 if (p.latency_ms < 0) m.fail("latency_ms", "must not be negative");
                 if (p.bandwidth_mbps <= 0) m.fail("bandwidth_mbps", "must be positive");
             }
             check_visible(m, m.strings("visible_to"));
-            p.windows.push_back(read_window(m, 0x100));
+            p.windows.push_back(read_window(m, p.kind == "firewall" ? 0x10000 : 0x100));
+            p.windows.back().firewall = read_firewall_rule(m, p.name, v.initiators());
         }
         v.peripherals.push_back(p);
+    }
+
+    // ---- firewall: rules need the block that enforces them, and owner masks are 32 bits
+    {
+        int first_rule_line = 0;
+        for (const auto& m : v.memories)
+            if (m.firewall && !first_rule_line) first_rule_line = m.firewall->line;
+        for (const auto& p : v.peripherals)
+            for (const auto& w : p.windows)
+                if (w.firewall && !first_rule_line) first_rule_line = w.firewall->line;
+        const bool has_firewall =
+            std::any_of(v.peripherals.begin(), v.peripherals.end(), [](auto& p) { return p.kind == "firewall"; });
+        if (first_rule_line && !has_firewall)
+            throw InputError(file, first_rule_line, "a firewall rule, but no peripheral of kind firewall enforces it");
+        if (has_firewall && v.initiators().size() > 32)
+            top.fail("dma_initiators", fmt::format("{} initiators; a firewall owner mask names at most 32", v.initiators().size()));
     }
 
     // ---- address map: no two windows an initiator can see may overlap

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,13 @@ struct CoreSpec {
     int line = 0;
 };
 
+// A region's firewall rule at reset (models/bus/firewall.h); its slot is its order in the file.
+struct FirewallRuleSpec {
+    std::vector<std::string> owners;  // initiator names
+    bool secure_only = false, privileged_only = false, raz_wi = false;
+    int line = 0;
+};
+
 struct MemorySpec {
     std::string name, kind;  // ram, rom, nor-flash
     std::uint64_t base = 0, size = 0;
@@ -28,6 +36,7 @@ struct MemorySpec {
     std::uint64_t sector_size = 0;
     double program_page_us = 0, erase_sector_ms = 0;
     std::vector<std::string> visible_to;
+    std::optional<FirewallRuleSpec> firewall;
     int line = 0;
 };
 
@@ -35,11 +44,12 @@ struct WindowSpec {  // one bus window of a peripheral (a mailbox has one per si
     std::uint64_t base = 0, size = 0;
     std::vector<std::string> visible_to;
     std::string irq;
+    std::optional<FirewallRuleSpec> firewall;
     int line = 0;
 };
 
 struct PeripheralSpec {
-    std::string name, kind;  // uart, mailbox, nic
+    std::string name, kind;  // uart, mailbox, nic, firewall, ...
     std::vector<WindowSpec> windows;
     double clock_mhz = 0;        // uart
     double latency_ms = 0, bandwidth_mbps = 0;  // nic

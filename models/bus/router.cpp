@@ -80,7 +80,7 @@ void Router::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_time& de
         tx.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;
     }
-    if (access_check_ && !access_check_(*region, tx)) return;
+    if (access_check_ && !access_check_(*region, tx, Path::transport)) return;
     tx.set_address(address - region->base + region->target_offset);
     to_targets[region->target]->b_transport(tx, delay);
     tx.set_address(address);
@@ -90,6 +90,7 @@ bool Router::get_direct_mem_ptr(int, tlm::tlm_generic_payload& tx, tlm::tlm_dmi&
     const auto address = tx.get_address();
     const BusRegion* region = route(tx);
     if (!region || !region->dmi_allowed) return false;
+    if (access_check_ && !access_check_(*region, tx, Path::dmi)) return false;
     tx.set_address(address - region->base + region->target_offset);
     bool ok = to_targets[region->target]->get_direct_mem_ptr(tx, dmi);
     tx.set_address(address);
@@ -110,10 +111,15 @@ unsigned Router::transport_dbg(int, tlm::tlm_generic_payload& tx) {
     const auto address = tx.get_address();
     const BusRegion* region = route(tx);
     if (!region) return 0;
+    if (access_check_ && !access_check_(*region, tx, Path::debug)) return 0;
     tx.set_address(address - region->base + region->target_offset);
     unsigned n = to_targets[region->target]->transport_dbg(tx);
     tx.set_address(address);
     return n;
+}
+
+void Router::invalidate_dmi(std::uint64_t start, std::uint64_t end) {
+    for (unsigned i = 0; i < from_initiators.size(); ++i) from_initiators[i]->invalidate_direct_mem_ptr(start, end);
 }
 
 void Router::invalidate_direct_mem_ptr(int target, sc_dt::uint64 start, sc_dt::uint64 end) {

@@ -1,7 +1,8 @@
 // The interconnect: decodes each transaction's address against a map that comes from the
 // variant file (rule 4), forwards it to the target with the address made region-relative,
 // charges the hop latency, and passes DMI and debug transport through with the same
-// translation. Overlapping regions are refused when the map is built.
+// translation. Overlapping regions are refused when the map is built. An access check (the
+// firewall, models/bus/firewall.h) decides every access before it reaches its target.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,7 @@ struct BusRegion {
     std::uint64_t target_offset = 0;       // added after subtracting base (aliases of one memory)
     std::vector<std::uint16_t> visible_to;  // initiator ids; empty = every initiator
     bool dmi_allowed = true;
+    int guard = -1;                        // the access rule guarding it (a firewall slot); -1: none
     std::uint64_t end() const { return base + size; }  // one past the last byte
 };
 
@@ -42,10 +44,16 @@ public:
     // regions visible to a common initiator.
     void map(BusRegion region);
 
-    // Decides whether an initiator may perform this access in this region; a refusal has
-    // already set the response status (the firewall installs this).
-    using AccessCheck = std::function<bool(const BusRegion&, tlm::tlm_generic_payload&)>;
+    // Decides whether an initiator may perform this access in this region (the firewall
+    // installs this). For `transport`, returning false means the check completed the access
+    // itself and set its response status (an error, or read-as-zero/write-ignored); the
+    // target never sees it. For `dmi` and `debug`, false refuses quietly: no pointer, 0 bytes.
+    enum class Path : std::uint8_t { transport, dmi, debug };
+    using AccessCheck = std::function<bool(const BusRegion&, tlm::tlm_generic_payload&, Path)>;
     void set_access_check(AccessCheck check) { access_check_ = std::move(check); }
+    // Withdraws every DMI pointer any initiator holds into [start, end] (bus addresses); the
+    // firewall calls it when a rule changes, so no cached pointer outlives its permission.
+    void invalidate_dmi(std::uint64_t start, std::uint64_t end);
 
     const std::vector<BusRegion>& regions() const { return regions_; }
     // The region an initiator sees at `address`, or nullptr.

@@ -131,3 +131,24 @@ TEST_CASE("`platform show` describes the resolved map") {
     CHECK_THAT(text, Catch::Contains("0x80000000-0x803fffff"));
     CHECK_THAT(text, Catch::Contains("boot chain: security-monitor [sm_a/sm_b] -> os-kernel [os_a/os_b] -> OS"));
 }
+
+TEST_CASE("a firewall owner that is not an initiator is refused at its line, naming the initiators") {
+    const auto text = replace(mt3620_text(), "firewall: {owners: [a7]}}", "firewall: {owners: [a8]}}");
+    const auto err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("'a8' is not an initiator"));
+    CHECK_THAT(err, Catch::Contains("a7, rt0, rt1, sec, nic"));
+    CHECK(line_of_error(err) == line_containing(text, "owners: [a8]"));
+}
+
+TEST_CASE("a firewall rule with no firewall block to enforce it, and an unknown firewall mode") {
+    auto text = mt3620_text();
+    const auto start = text.find("  - {name: firewall, kind: firewall");
+    REQUIRE(start != std::string::npos);
+    const auto end = text.find("\n  - ", start + 1);
+    text.erase(start, end - start + 1);
+    auto err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("no peripheral of kind firewall enforces it"));
+    CHECK(line_of_error(err) == line_containing(text, "firewall: {owners: [a7, sec, nic]}"));
+    err = error_of(replace(mt3620_text(), "firewall: {owners: [a7]}}", "firewall: {owners: [a7], mode: silent}}"));
+    CHECK_THAT(err, Catch::Contains("expected error (a bus error) or raz-wi"));
+}
