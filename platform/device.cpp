@@ -61,6 +61,18 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
             map_window(p.name, w, nic->socket, false);
             nic->dma().socket.bind(router_->from_initiators);
             nics_[p.name] = std::move(nic);
+        } else if (p.kind == "otp") {
+            const auto& w = p.windows.front();
+            std::vector<OtpRow> rows;
+            for (const auto& r : p.otp_rows) rows.push_back({r.name, r.words, r.secret});
+            otp_ = std::make_unique<OtpFuses>(p.name.c_str(), context_, reg_latency, rows,
+                                              sc_core::sc_time(p.program_us_per_word, sc_core::SC_US), irq_or_null(w.irq));
+            map_window(p.name, w, otp_->socket, false);
+        } else if (p.kind == "flash-controller") {
+            const auto& w = p.windows.front();
+            auto* flash = dynamic_cast<NorFlash*>(memories_.at(p.flash).get());
+            flash_controller_ = std::make_unique<FlashController>(p.name.c_str(), context_, reg_latency, *flash, irq_or_null(w.irq));
+            map_window(p.name, w, flash_controller_->socket, false);
         }
     }
     // The firewall comes last: its rules are every guarded window mapped above (and its own).

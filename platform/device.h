@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "models/bus/firewall.h"
+#include "models/bus/flash_controller.h"
+#include "models/bus/otp.h"
 #include "models/bus/memory.h"
 #include "models/bus/nor_flash.h"
 #include "models/bus/router.h"
@@ -49,6 +51,9 @@ public:
     Router& router() { return *router_; }
     // The peripheral firewall, or nullptr when the variant has none.
     Firewall* firewall() { return firewall_.get(); }
+    // The bus-visible e-fuse block and flash controller, or nullptr when the variant has none.
+    OtpFuses* otp() { return otp_.get(); }
+    FlashController* flash_controller() { return flash_controller_.get(); }
     SecuritySubsystem& security() { return *security_; }
     AppCore& app_core() { return *app_core_; }
     NorFlash& flash() { return *flash_; }
@@ -85,6 +90,8 @@ private:
     std::map<std::string, std::unique_ptr<Mailbox>> mailboxes_;
     std::map<std::string, std::unique_ptr<Nic>> nics_;
     std::unique_ptr<Firewall> firewall_;
+    std::unique_ptr<OtpFuses> otp_;
+    std::unique_ptr<FlashController> flash_controller_;
     std::unique_ptr<SecuritySubsystem> security_;
     std::unique_ptr<AppCore> app_core_;
 };

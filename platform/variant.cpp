@@ -18,7 +18,7 @@ using yaml::Map;
 
 const std::set<std::string> kCoreKinds = {"app-core", "cortex-m4f", "security-core"};
 const std::set<std::string> kMemoryKinds = {"ram", "rom", "nor-flash"};
-const std::set<std::string> kPeripheralKinds = {"uart", "mailbox", "nic", "firewall"};
+const std::set<std::string> kPeripheralKinds = {"uart", "mailbox", "nic", "firewall", "otp", "flash-controller"};
 
 std::string join(const std::set<std::string>& s) {
     std::string out;
@@ -196,26 +196,65 @@ Variant load_variant(const std::filesystem::path& path) {
                 p.windows.push_back(read_window(s, 0x100));
                 p.windows.back().firewall = read_firewall_rule(s, p.name + (p.windows.size() == 1 ? ".a" : ".b"), v.initiators());
             }
-        } else {
-            if (p.kind == "uart") {
-                m.only({"name", "kind", "base", "size", "visible_to", "irq", "firewall", "clock_mhz"});
-                p.clock_mhz = m.number("clock_mhz");
-                check_clock(m, "clock_mhz", p.clock_mhz);
-            } else if (p.kind == "firewall") {
-                m.only({"name", "kind", "base", "size", "visible_to", "irq", "firewall"});
-                if (std::any_of(v.peripherals.begin(), v.peripherals.end(), [](auto& q) { return q.kind == "firewall"; }))
-                    m.fail("kind", "a variant has at most one firewall");
-            } else {  // nic
-                m.only({"name", "kind", "base", "size", "visible_to", "irq", "firewall", "latency_ms", "bandwidth_mbps"});
-                p.latency_ms = m.number("latency_ms");
-                p.bandwidth_mbps = m.number("bandwidth_mbps");
-                if (p.latency_ms < 0) m.fail("latency_ms", "must not be negative");
-                if (p.bandwidth_mbps <= 0) m.fail("bandwidth_mbps", "must be positive");
-            }
-            check_visible(m, m.strings("visible_to"));
-            p.windows.push_back(read_window(m, p.kind == "firewall" ? 0x10000 : 0x100));
-            p.windows.back().firewall = read_firewall_rule(m, p.name, v.initiators());
+            v.peripherals.push_back(p);
+            continue;
         }
+        // Every other kind has one window; these keys come on top of the common ones.
+        static const std::map<std::string, std::vector<const char*>> kind_keys = {
+            {"uart", {"clock_mhz"}},
+            {"nic", {"latency_ms", "bandwidth_mbps"}},
+            {"firewall", {}},
+            {"otp", {"rows", "program_us_per_word"}},
+            {"flash-controller", {"flash"}},
+        };
+        std::set<std::string> allowed = {"name", "kind", "base", "size", "visible_to", "irq", "firewall"};
+        for (const char* k : kind_keys.at(p.kind)) allowed.insert(k);
+        for (const auto& kv : m.raw()) {
+            const auto key = kv.first.as<std::string>();
+            if (!allowed.count(key))
+                throw InputError(file, yaml::line_of(kv.first), fmt::format("peripheral '{}' ({}): unknown key '{}' (expected one of: {})",
+                                                                        p.name, p.kind, key, join(allowed)));
+        }
+        std::uint64_t default_size = 0x100;
+        if (p.kind == "uart") {
+            p.clock_mhz = m.number("clock_mhz");
+            check_clock(m, "clock_mhz", p.clock_mhz);
+        } else if (p.kind == "nic") {
+            p.latency_ms = m.number("latency_ms");
+            p.bandwidth_mbps = m.number("bandwidth_mbps");
+            if (p.latency_ms < 0) m.fail("latency_ms", "must not be negative");
+            if (p.bandwidth_mbps <= 0) m.fail("bandwidth_mbps", "must be positive");
+        } else if (p.kind == "firewall") {
+            default_size = 0x10000;
+            if (std::any_of(v.peripherals.begin(), v.peripherals.end(), [](auto& q) { return q.kind == "firewall"; }))
+                m.fail("kind", "a variant has at most one firewall");
+        } else if (p.kind == "otp") {
+            default_size = 0x1000;
+            p.program_us_per_word = m.number("program_us_per_word");
+            if (p.program_us_per_word <= 0) m.fail("program_us_per_word", "must be positive");
+            auto rows = m.node("rows");
+            if (!rows.IsSequence() || rows.size() == 0) m.fail("rows", "expected a list of fuse rows");
+            std::set<std::string> row_names;
+            std::uint64_t words = 0;
+            for (const auto& r : rows) {
+                Map rm(r, file, "fuse row");
+                rm.only({"name", "words", "secret"});
+                OtpRowSpec row{rm.str("name"), static_cast<std::uint32_t>(rm.u64("words")), rm.boolean("secret", false), rm.line()};
+                if (row.words == 0) rm.fail("words", "a row has at least one word");
+                if (!row_names.insert(row.name).second) rm.fail("name", "'" + row.name + "' is already declared");
+                words += row.words;
+                p.otp_rows.push_back(row);
+            }
+            if (p.otp_rows.size() > 32 || words > 768)
+                m.fail("rows", fmt::format("{} rows of {} words in all; the block holds at most 32 rows and 768 words", p.otp_rows.size(), words));
+        } else if (p.kind == "flash-controller") {
+            p.flash = m.str("flash");
+            auto it = std::find_if(v.memories.begin(), v.memories.end(), [&](auto& mem) { return mem.name == p.flash; });
+            if (it == v.memories.end() || it->kind != "nor-flash") m.fail("flash", "'" + p.flash + "' is not a nor-flash memory of this variant");
+        }
+        check_visible(m, m.strings("visible_to"));
+        p.windows.push_back(read_window(m, default_size));
+        p.windows.back().firewall = read_firewall_rule(m, p.name, v.initiators());
         v.peripherals.push_back(p);
     }
 

@@ -48,11 +48,21 @@ struct WindowSpec {  // one bus window of a peripheral (a mailbox has one per si
     int line = 0;
 };
 
+struct OtpRowSpec {
+    std::string name;
+    std::uint32_t words = 0;
+    bool secret = false;
+    int line = 0;
+};
+
 struct PeripheralSpec {
-    std::string name, kind;  // uart, mailbox, nic, firewall, ...
+    std::string name, kind;  // see kPeripheralKinds in variant.cpp
     std::vector<WindowSpec> windows;
-    double clock_mhz = 0;        // uart
+    double clock_mhz = 0;                       // uart, gpt (bus clock for GPT4), trng
     double latency_ms = 0, bandwidth_mbps = 0;  // nic
+    std::vector<OtpRowSpec> otp_rows;           // otp
+    double program_us_per_word = 0;             // otp
+    std::string flash;                          // flash-controller: the nor-flash memory it drives
     int line = 0;
 };
 

@@ -82,6 +82,13 @@ void RegisterBank::access(tlm::tlm_generic_payload& tx, bool debug) {
             return;
         }
     }
+    if (reg->guard_fn_) {
+        if (auto why = reg->guard_fn_(tx, debug); !why.empty()) {
+            if (!debug) guest_error(tx, "register " + reg->name() + " refused: " + why);
+            tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+            return;
+        }
+    }
     const std::uint32_t lane_mask = (len == 4 ? 0xFFFFFFFFu : ((1u << (8 * len)) - 1)) << (8 * lane);
     if (tx.is_read()) {
         std::uint32_t v = 0;

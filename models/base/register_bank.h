@@ -44,6 +44,12 @@ public:
         not_writable_why_ = std::move(why);
         return *this;
     }
+    // A per-access decision beyond world and privilege (who may read a fuse row, whether a
+    // latch has closed it): returns "" to allow, else the reason; a refusal is a guest error
+    // and a TLM command error. Debug accesses are decided too (`debug` true): a debugger must
+    // not read what the guest may not.
+    using Guard = std::function<std::string(const tlm::tlm_generic_payload& tx, bool debug)>;
+    Register& guard(Guard fn) { guard_fn_ = std::move(fn); return *this; }
     Register& secure_only() { secure_only_ = true; return *this; }
     Register& privileged_only() { privileged_only_ = true; return *this; }
 
@@ -69,6 +75,7 @@ private:
     std::function<std::uint32_t(bool)> read_fn_;
     std::function<void(std::uint32_t, std::uint32_t)> write_fn_;
     std::function<bool()> writable_fn_;
+    Guard guard_fn_;
     std::string not_writable_why_;
 };
 

@@ -167,3 +167,50 @@ TEST_CASE("bus sweep: no initiator but the security core can read the security c
     CHECK(read_by_sec == sec_tcm.size / 4);
     CHECK(refused == (p.masters.size() - 1) * sec_tcm.size / 4);
 }
+
+TEST_CASE("bus sweep: the secret fuse rows are read by the security core alone, even with the firewall opened up") {
+    Platform p;
+    auto& otp = *p.device.otp();
+    REQUIRE(otp.program_row("uds", Bytes(32, 0xC3)));
+    std::uint64_t otp_base = 0;
+    for (const auto& per : p.device.variant().peripherals)
+        if (per.kind == "otp") otp_base = per.windows.front().base;
+    const auto fw_base = p.firewall_base();
+    test::run_thread([&] {
+        auto sweep = [&](const char* phase) {
+            for (auto& m : p.masters)
+                for (const auto& row : otp.rows()) {
+                    if (!row.secret) continue;
+                    for (std::uint32_t i = 0; i < row.words; ++i) {
+                        std::uint32_t v = 0;
+                        sc_time d;
+                        const auto status = m->read(otp_base + OtpFuses::OTP_DATA + 4 * (row.first_word + i), &v, 4, d);
+                        INFO(phase << ": " << m->who().name << " reads " << row.name << " word " << i);
+                        if (m->who().name == "sec") {
+                            CHECK(status == tlm::TLM_OK_RESPONSE);
+                            CHECK(v == 0xC3C3C3C3);
+                        } else {
+                            CHECK(status != tlm::TLM_OK_RESPONSE);
+                            CHECK(v == 0);
+                        }
+                    }
+                }
+        };
+        sweep("firewall defaults");
+        // The security core opens the fuse block to every initiator: the rows stay secret.
+        std::uint32_t all = 0xFFFFFFFF;
+        sc_time d;
+        for (std::size_t slot = 0; slot < p.device.firewall()->slots(); ++slot)
+            if (p.device.firewall()->rule(slot).region == "efuse")
+                REQUIRE(p.master("sec").write(fw_base + Firewall::slot_owners(slot), &all, 4, d) == tlm::TLM_OK_RESPONSE);
+        sweep("firewall open");
+        // Latched: nobody, the security core included.
+        std::uint32_t latch = OtpFuses::CTRL_LATCH;
+        REQUIRE(p.master("sec").write(otp_base + OtpFuses::OTP_CTRL, &latch, 4, d) == tlm::TLM_OK_RESPONSE);
+        for (auto& m : p.masters) {
+            std::uint32_t v = 0;
+            CHECK(m->read(otp_base + OtpFuses::OTP_DATA, &v, 4, d) != tlm::TLM_OK_RESPONSE);
+            CHECK(v == 0);
+        }
+    });
+}
