@@ -58,7 +58,7 @@ TEST_CASE("a signature made here verifies with the openssl command-line tool") {
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("keys derived from the same seed are identical; different seeds differ") {
+TEST_CASE("keys derived from the same seed are identical, different seeds differ") {
     auto seed = from_hex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
     auto a = EcPrivateKey::from_seed(seed);
     auto b = EcPrivateKey::from_seed(seed);

@@ -66,7 +66,7 @@ TEST_CASE("a pushed pair reaches the other side with an RX interrupt, and poppin
     });
 }
 
-TEST_CASE("the FIFO holds 15 pairs; a 16th push is dropped as a guest error") {
+TEST_CASE("the FIFO holds 15 pairs, a 16th push is dropped as a guest error") {
     Rig r;
     test::run_thread([&] {
         for (std::uint32_t i = 0; i < 16; ++i) {
