@@ -68,7 +68,21 @@ const BusRegion* Router::route(tlm::tlm_generic_payload& tx) const {
     return region;
 }
 
+void Router::set_contention(BusContention c) {
+    contention_ = c;
+    if (c.clock_hz) bus_clock_.set_hz(c.clock_hz);
+}
+
+sc_core::sc_time Router::wait_states(const BusRegion& region, const BusInitiator* who, bool write) const {
+    const unsigned ws = write ? region.write_wait_states : region.read_wait_states;
+    if (!ws) return sc_core::SC_ZERO_TIME;
+    if (!who || who->id >= initiator_clocks_.size() || !initiator_clocks_[who->id].hz()) return sc_core::SC_ZERO_TIME;
+    return initiator_clocks_[who->id].cycles(ws);
+}
+
 void Router::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
+    const auto delay_in = delay;
+    const auto start = sc_core::sc_time_stamp() + delay;
     delay += hop_latency_;
     const auto address = tx.get_address();
     const BusRegion* region = route(tx);
@@ -78,12 +92,45 @@ void Router::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_time& de
         device_.emit(ev::bus_decode_error,
                      {{"initiator", std::string(initiator_name(tx))}, {"address", fmt::format("0x{:08x}", address)}});
         tx.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        notify_observers(nullptr, tx, start, delay_in, delay);
         return;
     }
-    if (access_check_ && !access_check_(*region, tx, Path::transport)) return;
-    tx.set_address(address - region->base + region->target_offset);
-    to_targets[region->target]->b_transport(tx, delay);
+    if (access_check_ && !access_check_(*region, tx, Path::transport)) {
+        notify_observers(region, tx, start, delay_in, delay);
+        return;
+    }
+    forward(*region, tx, delay);
+    notify_observers(region, tx, start, delay_in, delay);
+}
+
+void Router::forward(const BusRegion& region, tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
+    ++stats_.transactions;
+    if (contention_.clock_hz) {
+        // Wait for the bus if another transaction holds it at our (local) arrival time.
+        const auto arrival = sc_core::sc_time_stamp() + delay;
+        if (arrival < busy_until_) {
+            const auto stall = busy_until_ - arrival;
+            ++stats_.stalled;
+            stats_.stall_time += stall;
+            delay += stall;
+        }
+    }
+    const auto granted = sc_core::sc_time_stamp() + delay;
+    delay += wait_states(region, initiator_of(tx), tx.is_write());
+    const auto address = tx.get_address();
+    tx.set_address(address - region.base + region.target_offset);
+    to_targets[region.target]->b_transport(tx, delay);
     tx.set_address(address);
+    if (contention_.clock_hz) {
+        const std::uint64_t beats = (tx.get_data_length() + contention_.width_bytes - 1) / contention_.width_bytes;
+        const auto held_until = sc_core::sc_time_stamp() + delay + bus_clock_.cycles(contention_.arbitration_cycles + beats);
+        busy_until_ = std::max(busy_until_, std::max(held_until, granted));
+    }
+}
+
+void Router::notify_observers(const BusRegion* region, const tlm::tlm_generic_payload& tx, sc_core::sc_time start,
+                              sc_core::sc_time delay_in, sc_core::sc_time delay_out) {
+    for (auto& o : observers_) o(region, tx, start, delay_out - delay_in);
 }
 
 bool Router::get_direct_mem_ptr(int, tlm::tlm_generic_payload& tx, tlm::tlm_dmi& dmi) {
@@ -102,8 +149,11 @@ bool Router::get_direct_mem_ptr(int, tlm::tlm_generic_payload& tx, tlm::tlm_dmi&
     dmi.set_dmi_ptr(dmi.get_dmi_ptr() + (start - (dmi.get_start_address() + shift)));
     dmi.set_start_address(start);
     dmi.set_end_address(end);
-    dmi.set_read_latency(dmi.get_read_latency() + hop_latency_);
-    dmi.set_write_latency(dmi.get_write_latency() + hop_latency_);
+    // The requester's own wait states: a DMI pointer serves one initiator (its BusMaster's cache).
+    const auto read_ws = wait_states(*region, initiator_of(tx), false);
+    const auto write_ws = wait_states(*region, initiator_of(tx), true);
+    dmi.set_read_latency(dmi.get_read_latency() + hop_latency_ + read_ws);
+    dmi.set_write_latency(dmi.get_write_latency() + hop_latency_ + write_ws);
     return true;
 }
 

@@ -15,6 +15,8 @@
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
+#include "models/base/bus_extension.h"
+#include "models/base/clock.h"
 #include "models/base/device_context.h"
 
 namespace svp {
@@ -28,7 +30,25 @@ struct BusRegion {
     std::vector<std::uint16_t> visible_to;  // initiator ids; empty = every initiator
     bool dmi_allowed = true;
     int guard = -1;                        // the access rule guarding it (a firewall slot); -1: none
+    unsigned read_wait_states = 0;         // cycles of the initiator's clock added per access
+    unsigned write_wait_states = 0;
     std::uint64_t end() const { return base + size; }  // one past the last byte
+};
+
+// Approximate contention on a shared bus (a non-split, AHB-like interconnect): the bus is held
+// for each transaction from its arrival until its data has moved; a transaction that arrives
+// (at the initiator's local time) while the bus is held waits until it is free. Accesses
+// through DMI pointers bypass the bus and are not counted.
+struct BusContention {
+    std::uint64_t clock_hz = 0;     // the bus clock; 0 disables the model
+    unsigned width_bytes = 4;       // bytes moved per bus cycle
+    unsigned arbitration_cycles = 1;
+};
+
+struct BusStats {
+    std::uint64_t transactions = 0;  // through b_transport (not DMI)
+    std::uint64_t stalled = 0;       // those that found the bus busy
+    sc_core::sc_time stall_time;     // total time spent waiting for it
 };
 
 class Router : public sc_core::sc_module {
@@ -55,6 +75,19 @@ public:
     // firewall calls it when a rule changes, so no cached pointer outlives its permission.
     void invalidate_dmi(std::uint64_t start, std::uint64_t end);
 
+    // Timing from the variant: the clock of each initiator (by id), at which a region's wait
+    // states are charged, and the contention model.
+    void set_initiator_clocks(std::vector<ClockDomain> clocks) { initiator_clocks_ = std::move(clocks); }
+    void set_contention(BusContention c);
+    const BusStats& stats() const { return stats_; }
+
+    // Sees every transaction after it completed (the bus trace): the region (nullptr: nothing
+    // decoded), the payload (its response status set), when it started at the initiator's
+    // local time, and how long it took.
+    using Observer = std::function<void(const BusRegion*, const tlm::tlm_generic_payload&, sc_core::sc_time start,
+                                        sc_core::sc_time duration)>;
+    void add_observer(Observer o) { observers_.push_back(std::move(o)); }
+
     const std::vector<BusRegion>& regions() const { return regions_; }
     // The region an initiator sees at `address`, or nullptr.
     const BusRegion* decode(std::uint64_t address, std::uint16_t initiator) const;
@@ -65,12 +98,22 @@ private:
     unsigned transport_dbg(int port, tlm::tlm_generic_payload& tx);
     void invalidate_direct_mem_ptr(int target, sc_dt::uint64 start, sc_dt::uint64 end);
     const BusRegion* route(tlm::tlm_generic_payload& tx) const;
+    void forward(const BusRegion& region, tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
+    sc_core::sc_time wait_states(const BusRegion& region, const BusInitiator* who, bool write) const;
+    void notify_observers(const BusRegion* region, const tlm::tlm_generic_payload& tx, sc_core::sc_time start,
+                          sc_core::sc_time delay_in, sc_core::sc_time delay_out);
 
     DeviceContext& device_;
     sc_core::sc_time hop_latency_;
     std::vector<BusRegion> regions_;  // sorted by base
     unsigned next_port_ = 0;
     AccessCheck access_check_;
+    std::vector<ClockDomain> initiator_clocks_;
+    BusContention contention_;
+    ClockDomain bus_clock_;
+    sc_core::sc_time busy_until_;
+    BusStats stats_;
+    std::vector<Observer> observers_;
 };
 
 }  // namespace svp
