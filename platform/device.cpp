@@ -19,7 +19,7 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
     router_->set_initiator_clocks(std::move(clocks));
     if (variant_.bus.contention)
         router_->set_contention({static_cast<std::uint64_t>(variant_.bus.clock_mhz * 1e6), variant_.bus.width_bytes,
-                                 variant_.bus.arbitration_cycles});
+                                 variant_.bus.arbitration_cycles, variant_.bus.window_cycles});
 
     // Interrupt lines are named in the variant (the variant refuses a shared one); create each.
     for (const auto& p : variant_.peripherals)

@@ -204,7 +204,7 @@ Variant load_variant(const std::filesystem::path& path) {
 
     if (auto bus = top.optional("bus")) {
         Map b(*bus, file, "bus");
-        b.only({"hop_ns", "clock_mhz", "width_bytes", "contention", "arbitration_cycles"});
+        b.only({"hop_ns", "clock_mhz", "width_bytes", "contention", "arbitration_cycles", "window_cycles"});
         v.bus.hop_ns = v.hop_ns = b.number("hop_ns", 0);
         if (v.bus.hop_ns < 0) b.fail("hop_ns", "must not be negative");
         v.bus.clock_mhz = b.number("clock_mhz", 0);
@@ -214,6 +214,8 @@ Variant load_variant(const std::filesystem::path& path) {
             b.fail("width_bytes", "expected a power of two from 1 to 64");
         v.bus.contention = b.boolean("contention", false);
         v.bus.arbitration_cycles = static_cast<unsigned>(b.u64("arbitration_cycles", 1));
+        v.bus.window_cycles = static_cast<unsigned>(b.u64("window_cycles", 32));
+        if (v.bus.window_cycles == 0 || v.bus.window_cycles > 1'000'000) b.fail("window_cycles", "expected 1 to 1000000 bus cycles");
         if (v.bus.contention && v.bus.clock_mhz <= 0) b.fail("contention", "the contention model needs the bus clock_mhz");
     }
 

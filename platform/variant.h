@@ -97,6 +97,7 @@ struct BusSpec {
     unsigned width_bytes = 4;   // bytes per bus beat
     bool contention = false;   // a transaction that finds the bus busy waits for it
     unsigned arbitration_cycles = 1;
+    unsigned window_cycles = 32;  // bandwidth is shared per window of this many bus cycles
 };
 
 struct PartitionSpec {

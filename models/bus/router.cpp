@@ -70,7 +70,11 @@ const BusRegion* Router::route(tlm::tlm_generic_payload& tx) const {
 
 void Router::set_contention(BusContention c) {
     contention_ = c;
-    if (c.clock_hz) bus_clock_.set_hz(c.clock_hz);
+    if (!c.clock_hz) return;
+    bus_clock_.set_hz(c.clock_hz);
+    window_ps_ = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(
+                                                bus_clock_.cycles(std::max(1u, c.window_cycles)).value() /
+                                                sc_core::sc_time(1, sc_core::SC_PS).value()));
 }
 
 sc_core::sc_time Router::wait_states(const BusRegion& region, const BusInitiator* who, bool write) const {
@@ -105,26 +109,44 @@ void Router::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_time& de
 
 void Router::forward(const BusRegion& region, tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
     ++stats_.transactions;
-    if (contention_.clock_hz) {
-        // Wait for the bus if another transaction holds it at our (local) arrival time.
-        const auto arrival = sc_core::sc_time_stamp() + delay;
-        if (arrival < busy_until_) {
-            const auto stall = busy_until_ - arrival;
+    static const auto one_ps = sc_core::sc_time(1, sc_core::SC_PS).value();
+    std::uint64_t window = 0;
+    if (window_ps_) {
+        // Find the first window, from our arrival on, that still has room.
+        const std::uint64_t arrival_ps = (sc_core::sc_time_stamp() + delay).value() / one_ps;
+        window = arrival_ps / window_ps_;
+        // Windows wholly in the past of every initiator can go (no initiator's local time is
+        // before the kernel's).
+        const std::uint64_t now_window = sc_core::sc_time_stamp().value() / one_ps / window_ps_;
+        window_busy_ps_.erase(window_busy_ps_.begin(), window_busy_ps_.lower_bound(now_window));
+        while (window_busy_ps_[window] >= window_ps_) ++window;
+        const std::uint64_t start_ps = std::max(arrival_ps, window * window_ps_ + window_busy_ps_[window]);
+        if (window != arrival_ps / window_ps_) {
+            const auto stall = sc_core::sc_time(static_cast<double>(start_ps - arrival_ps), sc_core::SC_PS);
             ++stats_.stalled;
             stats_.stall_time += stall;
             delay += stall;
         }
     }
-    const auto granted = sc_core::sc_time_stamp() + delay;
+    const auto granted = delay;
     delay += wait_states(region, initiator_of(tx), tx.is_write());
     const auto address = tx.get_address();
     tx.set_address(address - region.base + region.target_offset);
     to_targets[region.target]->b_transport(tx, delay);
     tx.set_address(address);
-    if (contention_.clock_hz) {
+    if (window_ps_) {
         const std::uint64_t beats = (tx.get_data_length() + contention_.width_bytes - 1) / contention_.width_bytes;
-        const auto held_until = sc_core::sc_time_stamp() + delay + bus_clock_.cycles(contention_.arbitration_cycles + beats);
-        busy_until_ = std::max(busy_until_, std::max(held_until, granted));
+        delay += bus_clock_.cycles(contention_.arbitration_cycles + beats);  // the transfer itself
+        // The bus was ours from the grant until now: book that time, spilling into later windows.
+        std::uint64_t held = (delay - granted).value() / one_ps;
+        while (held > 0) {
+            auto& busy = window_busy_ps_[window];
+            const std::uint64_t room = busy < window_ps_ ? window_ps_ - busy : 0;
+            const std::uint64_t take = std::min(room, held);
+            busy += take;
+            held -= take;
+            ++window;
+        }
     }
 }
 

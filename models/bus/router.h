@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -35,14 +36,19 @@ struct BusRegion {
     std::uint64_t end() const { return base + size; }  // one past the last byte
 };
 
-// Approximate contention on a shared bus (a non-split, AHB-like interconnect): the bus is held
-// for each transaction from its arrival until its data has moved; a transaction that arrives
-// (at the initiator's local time) while the bus is held waits until it is free. Accesses
-// through DMI pointers bypass the bus and are not counted.
+// Approximate contention on a shared bus (a non-split, AHB-like interconnect): each transaction
+// holds the bus for its whole duration, its transfer included ((arbitration + beats) bus
+// cycles, charged to the initiator). Time is cut into windows of `window_cycles` bus cycles,
+// each with the capacity of its length; a transaction that arrives (at its initiator's local
+// time) in a window that is already full waits for the first window with room. Windows rather
+// than one "busy until" mark because loosely-timed initiators run a quantum ahead of each
+// other: a mark would serialise whole quanta, a window shares bandwidth the way the bus would.
+// window_cycles = 1 is the strict model. Accesses through DMI pointers bypass the bus.
 struct BusContention {
     std::uint64_t clock_hz = 0;     // the bus clock; 0 disables the model
     unsigned width_bytes = 4;       // bytes moved per bus cycle
     unsigned arbitration_cycles = 1;
+    unsigned window_cycles = 32;
 };
 
 struct BusStats {
@@ -111,7 +117,8 @@ private:
     std::vector<ClockDomain> initiator_clocks_;
     BusContention contention_;
     ClockDomain bus_clock_;
-    sc_core::sc_time busy_until_;
+    std::uint64_t window_ps_ = 0;
+    std::map<std::uint64_t, std::uint64_t> window_busy_ps_;  // window index -> bus time taken in it
     BusStats stats_;
     std::vector<Observer> observers_;
 };
