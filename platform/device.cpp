@@ -1,5 +1,8 @@
 #include "platform/device.h"
 
+#include <fstream>
+#include <set>
+
 #include <fmt/format.h>
 
 #include "common/util/input_error.h"
@@ -204,6 +207,63 @@ std::size_t Device::gpio_pin_count(const Variant& v) {
             any = true;
         }
     return any ? highest + 1 : 0;
+}
+
+Device::~Device() {
+    if (!vcd_) return;
+    sc_core::sc_close_vcd_trace_file(vcd_);
+    // SystemC stamps the header with the host's date; a run's outputs depend on its inputs
+    // only (rule 2), so the date becomes the simulated epoch's placeholder.
+    std::ifstream in(vcd_path_);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    in.close();
+    if (auto at = text.find("$date"), end = text.find("$end", at); at != std::string::npos && end != std::string::npos) {
+        text.replace(at, end - at, "$date\n     (simulated time; see the event log's sim.started)\n");
+        std::ofstream(vcd_path_, std::ios::trunc) << text;
+    }
+}
+
+void Device::trace_vcd(const std::string& path) {
+    if (vcd_) throw std::logic_error("trace_vcd called twice");
+    std::string base = path;
+    if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
+    vcd_ = sc_core::sc_create_vcd_trace_file(base.c_str());
+    vcd_path_ = base + ".vcd";
+    if (!vcd_) throw std::runtime_error(path + ": cannot create the VCD file");
+    for (auto& [name, line] : irqs_) sc_core::sc_trace(vcd_, line->signal(), "irq." + name);
+    for (auto& [core, sig] : core_in_reset_) sc_core::sc_trace(vcd_, *sig, "core." + core + ".in_reset");
+    // GPIO pins and flash power are not signals in the models: mirror them into traced levels.
+    std::set<unsigned> pins;
+    for (const auto& p : variant_.peripherals) pins.insert(p.pins.begin(), p.pins.end());
+    for (auto pin : pins) {
+        auto probe = std::make_unique<IrqLine>(fmt::format("pin{}", pin));
+        probe->set(gpio_pins_->level(pin));
+        sc_core::sc_trace(vcd_, probe->signal(), fmt::format("gpio.pin{:02}", pin));
+        probes_[fmt::format("pin{}", pin)] = std::move(probe);
+    }
+    if (!pins.empty())
+        gpio_pins_->on_change([this](unsigned pin, bool level) {
+            if (auto it = probes_.find(fmt::format("pin{}", pin)); it != probes_.end()) it->second->set(level);
+        });
+    if (flash_) {
+        auto probe = std::make_unique<IrqLine>("flash_powered");
+        probe->set(flash_->powered());
+        sc_core::sc_trace(vcd_, probe->signal(), "flash.powered");
+        auto* raw = probe.get();
+        flash_->on_power_cut([raw] { raw->set(false); });
+        probes_["flash_powered"] = std::move(probe);
+    }
+}
+
+void Device::trace_bus(const std::string& path, BusTraceFilter filter, std::optional<BusTrace::Format> format) {
+    const auto names = variant_.initiators();
+    for (const auto& name : filter.initiators)
+        if (std::find(names.begin(), names.end(), name) == names.end())
+            throw InputError(fmt::format("--trace-filter: variant '{}' has no initiator '{}' (initiators: {})", variant_.name, name,
+                                         fmt::join(names, ", ")));
+    bus_trace_ = std::make_unique<BusTrace>(path, format.value_or(BusTrace::format_for(path)), std::move(filter),
+                                            variant_.initiators());
+    bus_trace_->attach(*router_);
 }
 
 Peripheral& Device::block(const std::string& name) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "models/bus/bus_trace.h"
 #include "models/bus/firewall.h"
 #include "models/bus/flash_controller.h"
 #include "models/bus/otp.h"
@@ -49,6 +50,16 @@ struct Provisioning {
 class Device : public sc_core::sc_module {
 public:
     Device(sc_core::sc_module_name name, Variant variant, DeviceContext& context, HostBridge& bridge);
+    ~Device() override;
+
+    // ---- observability (call before the simulation starts)
+    // A VCD waveform (GTKWave) of every interrupt line, every core's reset state, every GPIO
+    // pin the variant's blocks reach and the flash's power. `path` gets ".vcd" if it lacks it.
+    void trace_vcd(const std::string& path);
+    // Every bus transaction through the router that passes `filter`, as JSON lines or a
+    // Chrome/Perfetto trace (by default: .json is Chrome, anything else JSON lines).
+    void trace_bus(const std::string& path, BusTraceFilter filter = {}, std::optional<BusTrace::Format> format = {});
+    const BusTrace* bus_trace() const { return bus_trace_.get(); }
 
     // Burns fuses and programs flash (before the simulation starts). Throws InputError when
     // an image does not fit its partition.
@@ -136,6 +147,10 @@ private:
     std::map<std::string, std::unique_ptr<Gic>> gics_;
     std::map<std::string, std::unique_ptr<sc_core::sc_signal<bool>>> core_in_reset_;
     std::vector<std::function<void(const ResetRequest&)>> reset_listeners_;
+    sc_core::sc_trace_file* vcd_ = nullptr;
+    std::string vcd_path_;
+    std::map<std::string, std::unique_ptr<IrqLine>> probes_;  // levels traced only for the VCD
+    std::unique_ptr<BusTrace> bus_trace_;
     std::unique_ptr<OtpFuses> otp_;
     std::unique_ptr<FlashController> flash_controller_;
     std::unique_ptr<SecuritySubsystem> security_;

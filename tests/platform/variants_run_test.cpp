@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "common/events/event.h"
 #include "common/util/bytes.h"
 #include "common/util/subprocess.h"
@@ -70,4 +72,44 @@ TEST_CASE("the default scenario passes on every shipped variant, and a faster se
     REQUIRE(released_at.count("nextgen"));
     CHECK(released_at["nextgen"] < released_at["mt3620"]);
     CHECK(released_at["mt3620"] < released_at["mt3620-lite"]);
+}
+
+TEST_CASE("spherevp run --vcd and --trace write a GTKWave waveform and a filtered Perfetto trace, the same on every run") {
+    const auto dir = fs::temp_directory_path() / ("svp-observe-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const auto scenario = std::string(SVP_SOURCE_DIR) + "/scenarios/default.yaml";
+    for (int run = 0; run < 2; ++run) {
+        const auto tag = std::to_string(run);
+        auto p = Subprocess::start({kBinary, "run", scenario, "--quiet", "--vcd", (dir / ("wave" + tag + ".vcd")).string(),
+                                    "--trace", (dir / ("bus" + tag + ".json")).string(), "--trace-filter", "initiator=sec",
+                                    "--trace-filter", "range=0x21050000-0x210500ff"},
+                                   {true, (dir / "stderr.txt").string()});
+        p.read_all();
+        REQUIRE(p.wait() == 0);
+    }
+    const auto vcd = read_text_file(dir / "wave0.vcd");
+    CHECK(vcd == read_text_file(dir / "wave1.vcd"));  // no host date, no host timing
+    CHECK_THAT(vcd, Catch::Contains("$scope module irq $end"));
+    CHECK_THAT(vcd, Catch::Contains(" mbox_sec_a7 "));
+    CHECK_THAT(vcd, Catch::Contains(" in_reset "));
+    CHECK_THAT(vcd, Catch::Contains(" pin93 "));
+    const auto trace = nlohmann::json::parse(read_text_file(dir / "bus0.json"));
+    std::size_t n = 0;
+    for (const auto& e : trace["traceEvents"]) {
+        if (e["ph"] != "X") continue;
+        ++n;
+        CHECK(e["tid"] == 3);  // sec
+        const auto addr = std::stoull(e["args"]["addr"].get<std::string>(), nullptr, 16);
+        CHECK(addr >= 0x21050000);
+        CHECK(addr <= 0x210500ff);
+    }
+    CHECK(n > 10);
+    CHECK(read_text_file(dir / "bus0.json") == read_text_file(dir / "bus1.json"));
+    // A filter naming no initiator of the variant is invalid input (exit 2).
+    auto bad = Subprocess::start({kBinary, "run", scenario, "--trace", (dir / "x.jsonl").string(), "--trace-filter", "initiator=zz"},
+                                 {true, (dir / "stderr.txt").string()});
+    bad.read_all();
+    CHECK(bad.wait() == 2);
+    CHECK_THAT(read_text_file(dir / "stderr.txt"), Catch::Contains("no initiator 'zz'"));
+    fs::remove_all(dir);
 }
