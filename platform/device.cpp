@@ -27,7 +27,8 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
     // Interrupt lines are named in the variant (the variant refuses a shared one); create each.
     for (const auto& p : variant_.peripherals)
         for (const auto& w : p.windows)
-            if (!w.irq.empty() && !irqs_.count(w.irq)) irqs_[w.irq] = std::make_unique<IrqLine>("irq_" + w.irq);
+            for (const auto* irq : {&w.irq, &w.irq_wr, &w.irq_rd})
+                if (!irq->empty() && !irqs_.count(*irq)) irqs_[*irq] = std::make_unique<IrqLine>("irq_" + *irq);
     gpio_pins_ = std::make_unique<GpioPins>(context_, gpio_pin_count(variant_));
 
     // Core states for the waveform: every core but the security core starts held in reset
@@ -75,6 +76,7 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
             for (int side = 0; side < 2; ++side) {
                 const auto& w = p.windows[static_cast<std::size_t>(side)];
                 mb->side(side).set_irq(irq_or_null(w.irq));
+                mb->side(side).set_direction_irqs(irq_or_null(w.irq_wr), irq_or_null(w.irq_rd));
                 map_window(p.name + (side ? ".b" : ".a"), w, mb->side(side).socket, false);
             }
             blocks_[p.name + ".a"] = &mb->side(0);
@@ -322,7 +324,7 @@ BusInitiator Device::initiator(const std::string& name) const {
 void Device::map_window(const std::string& name, const WindowSpec& w, tlm::tlm_target_socket<>& socket, bool dmi,
                         int guard) {
     if (guard == kGuardFromWindow) guard = guard_for(name, w.firewall);
-    const unsigned ws = current_ ? current_->wait_states : 0;
+    const unsigned ws = current_ && current_->wait_states ? *current_->wait_states : variant_.bus.peripheral_wait_states;
     map_region({name, w.base, w.size, router_->attach(socket), 0, {}, dmi, guard, ws, ws}, w.visible_to);
 }
 

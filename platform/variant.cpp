@@ -204,7 +204,10 @@ Variant load_variant(const std::filesystem::path& path) {
 
     if (auto bus = top.optional("bus")) {
         Map b(*bus, file, "bus");
-        b.only({"hop_ns", "clock_mhz", "width_bytes", "contention", "arbitration_cycles", "window_cycles"});
+        b.only({"hop_ns", "clock_mhz", "width_bytes", "contention", "arbitration_cycles", "window_cycles",
+                "peripheral_wait_states"});
+        v.bus.peripheral_wait_states = static_cast<unsigned>(b.u64("peripheral_wait_states", 0));
+        if (v.bus.peripheral_wait_states > 10'000) b.fail("peripheral_wait_states", "more than 10000 is not a plausible bus");
         v.bus.hop_ns = v.hop_ns = b.number("hop_ns", 0);
         if (v.bus.hop_ns < 0) b.fail("hop_ns", "must not be negative");
         v.bus.clock_mhz = b.number("clock_mhz", 0);
@@ -277,9 +280,11 @@ Variant load_variant(const std::filesystem::path& path) {
             if (!sides.IsSequence() || sides.size() != 2) m.fail("sides", "a mailbox has exactly two sides");
             for (const auto& side : sides) {
                 Map s(side, file, "mailbox '" + p.name + "' side");
-                s.only({"base", "size", "visible_to", "irq", "firewall"});
+                s.only({"base", "size", "visible_to", "irq", "irq_wr", "irq_rd", "firewall"});
                 check_visible(s, s.strings("visible_to"));
                 p.windows.push_back(read_window(s, 0x100));
+                p.windows.back().irq_wr = s.str("irq_wr", "");
+                p.windows.back().irq_rd = s.str("irq_rd", "");
                 p.windows.back().firewall = read_firewall_rule(s, p.name + (p.windows.size() == 1 ? ".a" : ".b"), v.initiators());
             }
             v.peripherals.push_back(p);
@@ -389,7 +394,11 @@ Variant load_variant(const std::filesystem::path& path) {
                 if (!by_spi.empty() && std::none_of(p.wiring.begin(), p.wiring.end(), [&](auto& w) { return w.irq == e; }))
                     m.fail("edge_triggered", "'" + e + "' is not wired to this controller");
         }
-        read_wait_states(m, p.wait_states, p.wait_states);
+        if (m.has("wait_states")) {
+            unsigned ws = 0;
+            read_wait_states(m, ws, ws);
+            p.wait_states = ws;
+        }
         check_visible(m, m.strings("visible_to"));
         p.windows.push_back(read_window(m, default_size));
         p.windows.back().firewall = read_firewall_rule(m, p.name, v.initiators());
@@ -426,10 +435,13 @@ Variant load_variant(const std::filesystem::path& path) {
         for (const auto& p : v.peripherals)
             for (std::size_t i = 0; i < p.windows.size(); ++i) {
                 const auto& w = p.windows[i];
-                if (w.irq.empty() || (p.kind == "gic" && i > 0)) continue;
-                if (auto [it, fresh] = raised_by.emplace(w.irq, fmt::format("'{}' (line {})", p.name, w.line)); !fresh)
-                    throw InputError(file, w.line, fmt::format("irq '{}' of '{}' is already raised by {}: interrupt lines are not shared",
-                                                               w.irq, p.name, it->second));
+                if (p.kind == "gic" && i > 0) continue;
+                for (const auto* irq : {&w.irq, &w.irq_wr, &w.irq_rd}) {
+                    if (irq->empty()) continue;
+                    if (auto [it, fresh] = raised_by.emplace(*irq, fmt::format("'{}' (line {})", p.name, w.line)); !fresh)
+                        throw InputError(file, w.line, fmt::format("irq '{}' of '{}' is already raised by {}: interrupt lines are not shared",
+                                                                   *irq, p.name, it->second));
+                }
             }
         for (const auto& p : v.peripherals)
             for (const auto& w : p.wiring) {

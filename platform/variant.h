@@ -56,6 +56,7 @@ struct WindowSpec {  // one bus window of a peripheral (a mailbox has one per si
     std::string irq;
     std::optional<FirewallRuleSpec> firewall;
     int line = 0;
+    std::string irq_wr, irq_rd;  // mailbox sides: the per-direction lines (optional)
 };
 
 struct OtpRowSpec {
@@ -76,7 +77,7 @@ struct IrqWiringSpec {
 struct PeripheralSpec {
     std::string name, kind;  // see kPeripheralKinds in variant.cpp
     std::vector<WindowSpec> windows;  // gic: [distributor, cpu interface]
-    unsigned wait_states = 0;         // register access cycles at the initiator's clock
+    std::optional<unsigned> wait_states;  // register access cycles at the initiator's clock
     double clock_mhz = 0;                       // uart, gpt (bus clock for GPT4), trng
     double latency_ms = 0, bandwidth_mbps = 0;  // nic
     std::vector<OtpRowSpec> otp_rows;           // otp
@@ -98,6 +99,7 @@ struct BusSpec {
     bool contention = false;   // a transaction that finds the bus busy waits for it
     unsigned arbitration_cycles = 1;
     unsigned window_cycles = 32;  // bandwidth is shared per window of this many bus cycles
+    unsigned peripheral_wait_states = 0;  // a peripheral's register access cycles unless it says
 };
 
 struct PartitionSpec {

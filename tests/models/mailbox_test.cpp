@@ -102,3 +102,24 @@ TEST_CASE("each side sees only its own window: the app core cannot reach the sec
         CHECK(r.a7.read(Rig::B + S::CMD_POP, &v, 4, d) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
     });
 }
+
+TEST_CASE("the per-direction lines: WR rises when the peer pops (TX_CONFIRMED), RD when the peer pushes (RX)") {
+    Rig r;
+    IrqLine wr_a("wr_a"), rd_a("rd_a");
+    r.box.side(0).set_direction_irqs(&wr_a, &rd_a);
+    test::run_thread([&] {
+        r.wr(r.a7, Rig::A + S::INT_EN, S::INT_TX_CONFIRMED | S::INT_RX);
+        r.wr(r.a7, Rig::A + S::CMD_PUSH, 1);
+        r.rd(r.sec, Rig::B + S::CMD_POP);
+        wait(sc_time(1, SC_NS));
+        CHECK(wr_a.level());
+        CHECK_FALSE(rd_a.level());
+        CHECK(r.irq_a.level());
+        r.wr(r.a7, Rig::A + S::INT_STS, S::INT_TX_CONFIRMED);
+        r.wr(r.sec, Rig::B + S::CMD_PUSH, 2);
+        wait(sc_time(1, SC_NS));
+        CHECK_FALSE(wr_a.level());
+        CHECK(rd_a.level());
+        CHECK(r.irq_a.level());
+    });
+}
