@@ -40,6 +40,10 @@ TEST_CASE("GIC: an enabled line raised at t signals the core at t, priority orde
     b.attach("gicc", gic.cpu_interface().socket, kCpu);
     gic.connect(32 + 24, uart);        // ISU0 UART: SPI 24 (DTSI)
     gic.connect(32 + 42, mbox, true);  // mailbox WR: SPI 42, edge (DTSI)
+    // Before the simulation: a C++ exception after SystemC's thread switches trips
+    // AddressSanitizer's stack bookkeeping (a false positive), so refusals are checked here.
+    CHECK_THROWS_AS(gic.connect(32 + 24, uart), std::invalid_argument);
+    CHECK_THROWS_AS(gic.connect(7, uart), std::invalid_argument);
     test::run_thread([&] {
         b.wr(kDist + Gic::GICD_CTLR, 1);
         b.wr(kCpu + Gic::GICC_CTLR, 1);
@@ -87,7 +91,6 @@ TEST_CASE("GIC: an enabled line raised at t signals the core at t, priority orde
         b.wr(kCpu + Gic::GICC_EOIR, 56);
         CHECK(gic.cpu_interface().registers().guest_errors() == errors + 1);
     });
-    CHECK_THROWS_AS(gic.connect(32 + 24, uart), std::invalid_argument);
 }
 
 TEST_CASE("TRNG: enabled at t, a word is READY at t + word time, reading takes it, words come from the seeded generator") {
