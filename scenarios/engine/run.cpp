@@ -95,6 +95,8 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     fs::create_directories(work);
 
     const auto variant = load_variant(find_variant(s.variant));
+    BusTraceFilter trace_filter;  // checked before anything starts: a bad filter is bad input
+    for (const auto& f : options.trace_filters) add_bus_trace_filter(trace_filter, f);
     const auto keys = make_keys(s);
     auto sync = protocol::SimSync::create(work / "sim-sync", s.epoch_unix_s * 1'000'000'000ll);
 
@@ -133,6 +135,8 @@ RunResult run(const Scenario& s, const RunOptions& options) {
         spoof.emplace(CloudService::start(options.spherevp_binary, work / "spoof", s.seed + 1, work / "sim-sync"));
     }
     Device device("dev0", variant, context, bridge);
+    if (!options.vcd_file.empty()) device.trace_vcd(options.vcd_file.string());
+    if (!options.trace_file.empty()) device.trace_bus(options.trace_file.string(), trace_filter);
 
     Provisioning p;
     {
@@ -146,6 +150,7 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     for (const auto& [name, value] : s.device.counters) p.counters[name] = value;
     p.product = image::guid_from_string(s.product);
     p.debug_locked = s.device.debug_locked;
+    p.rtc_epoch_unix_s = s.epoch_unix_s;
     for (const auto& [partition, names] : s.device.flash) {
         try {
             variant.partition(partition);

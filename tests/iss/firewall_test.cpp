@@ -31,7 +31,7 @@ TEST_CASE("A firewall refusal becomes a precise BusFault with BFAR set", "[iss][
     map("sram", 0x20000000, 0x10000, sram, true);
     map("periph", 0x40000000, 0x1000, periph, false);
     // The firewall: rt0 does not own the peripheral.
-    bus.set_access_check([](const BusRegion& region, tlm::tlm_generic_payload& tx) {
+    bus.set_access_check([](const BusRegion& region, tlm::tlm_generic_payload& tx, Router::Path) {
         if (region.name == "periph" && initiator_name(tx) == "rt0") {
             tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
             return false;

@@ -61,7 +61,7 @@ TEST_CASE("Rogue RT firmware touching a peripheral it does not own gets a precis
     map("tcm", 0x00100000, 192 * 1024, tcm.socket, true);
     map("rt_uart", 0x21040000, 0x1000, uart.socket, false);
     map("isu0", 0x38070000, 0x10000, isu0.socket, false);
-    bus.set_access_check([](const BusRegion& region, tlm::tlm_generic_payload& tx) {
+    bus.set_access_check([](const BusRegion& region, tlm::tlm_generic_payload& tx, Router::Path) {
         if (region.name == "isu0" && initiator_name(tx) != "a7") {  // ISU0 belongs to the A7
             tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
             return false;
