@@ -32,7 +32,7 @@ ApiResponse AttestationApi::challenge(const ApiRequest& request, RequestScope& s
     for (int draw = 0;; ++draw) {
         if (draw == kMaxDraws) throw std::runtime_error("the nonce generator keeps repeating itself");
         nonce = to_hex(ctx_.random.nonce());
-        if (ctx_.store.add_nonce({nonce, device_id, now, expires, std::nullopt, 0, request.connection})) break;
+        if (ctx_.store.add_nonce({nonce, device_id, now, expires, std::nullopt, 0, static_cast<std::int64_t>(request.connection)})) break;
     }
     ctx_.events.emit(ev::cloud_attest_nonce, {{"device", device_id}});
     return {200, {{"nonce", nonce}, {"expires_at", expires / 1'000'000'000}}};
