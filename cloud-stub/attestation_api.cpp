@@ -48,7 +48,9 @@ ApiResponse AttestationApi::quote(const ApiRequest& request, RequestScope& scope
     }
     const auto device_id = protocol::device_id(quote.device_key);
     DeviceGate::identify(scope, device_id);
-    gate_.charge(device_id, !ctx_.store.find_device(device_id));
+    // Its own bucket even for a device not known yet: a quote needs a nonce, and the nonces
+    // of unknown devices come from their shared budget.
+    gate_.charge(device_id);
 
     const auto now = ctx_.clock.now_unix_ns();
     const bool signature_valid = quote_signature_valid(quote);

@@ -19,8 +19,10 @@ namespace svp::cloud {
 // Per device: what a device may cost the stub (see DeviceGate). Default: a burst of 60
 // requests, then one a second.
 inline const RateLimit kDefaultDeviceRateLimit{1'000'000'000, 60};
-// Attestation requests naming devices the store has never seen share one bucket, so inventing
-// device ids does not buy a flooder fresh buckets.
+// Challenges naming devices the store has never seen share one bucket, so inventing device
+// ids does not buy a flooder fresh buckets (each challenge stores a nonce). A new device's
+// first attestation therefore waits, under a flood of them, for this budget: a thousand at
+// once, then a hundred a second.
 inline const RateLimit kUnknownDevicesRateLimit{10'000'000, 1000};
 // Refusals the audit log records one by one (each is an fsynced row); beyond this they are
 // counted and summarised in one row, so refusals cannot make the stub fsync without bound.

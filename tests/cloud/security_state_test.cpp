@@ -160,9 +160,9 @@ TEST_CASE("a device that retries attestation is not taken for a clone") {
 
 TEST_CASE("a device over its request budget gets 429 with Retry-After, and only the first refusal is recorded") {
     UpdateFixture f({"--rate-limit", "1/10"});  // ten at once, then one a second
-    auto d = f.attested();  // a new device attests on the shared budget of devices not known yet
+    auto d = f.attested();  // its challenge counts on the shared budget of devices not known yet, its quote on its own
     auto client = f.client(d);
-    for (int i = 0; i < 10; ++i) REQUIRE(client.post_json("/v1/telemetry", one_record(i)).status == 200);
+    for (int i = 0; i < 9; ++i) REQUIRE(client.post_json("/v1/telemetry", one_record(i)).status == 200);
 
     for (int i = 0; i < 50; ++i) {
         auto r = client.post_json("/v1/telemetry", one_record(100 + i));
@@ -198,9 +198,9 @@ TEST_CASE("image downloads that succeed cost no budget, refused ones do") {
     auto d = f.attested();
     f.claim(d, "Field Test");
     auto client = f.client(d);
-    REQUIRE(f.check(client).status == 200);  // 1 of 6 used
+    REQUIRE(f.check(client).status == 200);  // with the quote, 2 of 6 used
     for (int i = 0; i < 30; ++i) REQUIRE(client.get("/v1/images/" + sha256_of(app)).status == 200);
-    for (int i = 0; i < 5; ++i) CHECK(client.get("/v1/images/" + std::string(64, 'f')).status == 404);
+    for (int i = 0; i < 4; ++i) CHECK(client.get("/v1/images/" + std::string(64, 'f')).status == 404);
     CHECK(client.get("/v1/images/" + std::string(64, 'f')).status == 429);
     CHECK(client.get("/v1/images/" + sha256_of(app)).status == 429);  // over budget: nothing at all
 }
@@ -227,7 +227,7 @@ TEST_CASE("refusals beyond the audit budget are summarised in one row instead of
     CHECK(rows[1].action == "attest.quote");
 }
 
-TEST_CASE("attestation requests for devices the service has never seen share one budget") {
+TEST_CASE("challenges for devices the service has never seen share one budget") {
     UpdateFixture f;
     auto known = f.attested();
     auto link = f.cloud->anonymous();
@@ -239,7 +239,7 @@ TEST_CASE("attestation requests for devices the service has never seen share one
             CHECK_THAT(r.body, Catch::Contains("devices the service does not know yet"));
         }
     }
-    CHECK(refused == 102);  // the known device's challenge and quote came from the shared budget too
+    CHECK(refused == 101);  // the known device's first challenge came from the shared budget too
     // A known device keeps its own budget meanwhile.
     CHECK(f.attest(known.device, f.chain).status == 200);
     CHECK(f.client(known).post_json("/v1/telemetry", one_record(1)).status == 200);
