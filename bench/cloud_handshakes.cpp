@@ -6,7 +6,7 @@
 //
 // Per attestation the stub verifies one quote signature and signs one certificate; a fresh
 // TLS connection adds one handshake signature (CertificateVerify) and an ECDHE exchange. It
-// commits four transactions, each fsynced (nonce issued, nonce spent, device + certificate,
+// commits two transactions, each fsynced (nonce issued; nonce spent + device + certificate +
 // audit row). The stub runs as its real process, wall clock, on loopback; the client (this
 // process) shares the machine with it, so the figures are for the pair.
 //
@@ -258,7 +258,9 @@ int main(int argc, char** argv) {
     // First contact: every device attests for the first time (new devices share one budget).
     auto first = run_fleet(many, clients, attest_fresh);
     const int first_throttled = throttled.exchange(0);
-    // The steady state: each device's daily cycle.
+    // Each device's daily cycle. On the first day its update check records what it runs (one
+    // more commit); on a later day nothing it reports has changed: the steady state.
+    auto first_day = run_fleet(many, clients, daily);
     auto cycles = run_fleet(many, clients, daily);
     const int cycle_throttled = throttled.exchange(0);
     // Update checks alone, each client a device on a kept-alive mutual-TLS connection.
@@ -282,7 +284,7 @@ int main(int argc, char** argv) {
     const double commits = commits_per_second(dir.path(), 200);
     const double crypto_bound_keepalive = 1.0 / (1.0 / speed.sign_per_s + 1.0 / speed.verify_per_s);
     const double crypto_bound_fresh = 1.0 / (2.0 / speed.sign_per_s + 1.0 / speed.verify_per_s);
-    const double store_bound = commits / 4.0;
+    const double store_bound = commits / 2.0;
     const double fresh_rate = fresh_ok / fresh_s;
 
     nlohmann::ordered_json report = {
@@ -304,13 +306,14 @@ int main(int argc, char** argv) {
         {"fleet_clients", clients},
         {"first_attestations_per_s", first.ok / first.seconds},
         {"first_attestation_throttled", first_throttled},
+        {"first_day_cycles_per_s", first_day.ok / first_day.seconds},
         {"daily_cycles_per_s", cycles.ok / cycles.seconds},
         {"daily_cycle_ms_p50", cycles.percentile(0.50)},
         {"daily_cycle_ms_p99", cycles.percentile(0.99)},
         {"daily_cycle_throttled", cycle_throttled},
         {"update_checks_per_s", checks_ok / checks_s},
         {"devices_served_at_one_daily_cycle", static_cast<long long>(cycles.ok / cycles.seconds * 86400)},
-        {"failures", 2 * attestations - ok - fresh_ok + attestations - uploads + first.failed + cycles.failed +
+        {"failures", 2 * attestations - ok - fresh_ok + attestations - uploads + first.failed + first_day.failed + cycles.failed +
                          (checks_each * clients - checks_ok)}};
     if (json) {
         std::cout << report.dump(2) << "\n";
@@ -325,14 +328,15 @@ int main(int argc, char** argv) {
         std::cout << fmt::format("  openssl speed ecdsap256  sign {:.0f}/s, verify {:.0f}/s\n", speed.sign_per_s, speed.verify_per_s);
         std::cout << fmt::format("  ECDSA only: kept-alive {:.0f}/s, fresh TLS {:.0f}/s (ECDHE not counted)\n",
                                  crypto_bound_keepalive, crypto_bound_fresh);
-        std::cout << fmt::format("  SQLite fsynced commits {:.0f}/s -> {:.0f} attestations/s (4 commits each)\n", commits, store_bound);
+        std::cout << fmt::format("  SQLite fsynced commits {:.0f}/s -> {:.0f} attestations/s (2 commits each)\n", commits, store_bound);
         std::cout << fmt::format("one stub keeps {} devices attested at one attestation a day\n",
                                  static_cast<long long>(fresh_rate * 86400));
         std::cout << fmt::format("a fleet of {} devices on {} concurrent connections\n", devices, clients);
         std::cout << fmt::format("  first attestation     {:8.1f} devices/s ({} requests throttled: new devices share a budget)\n",
                                  first.ok / first.seconds, first_throttled);
-        std::cout << fmt::format("  daily cycle           {:8.1f} devices/s   p50 {:.0f} ms, p99 {:.0f} ms per device"
-                                 " (fresh-TLS attestation + mTLS update check + telemetry)\n",
+        std::cout << fmt::format("  daily cycle, 1st day  {:8.1f} devices/s   (fresh-TLS attestation + mTLS update check + telemetry)\n",
+                                 first_day.ok / first_day.seconds);
+        std::cout << fmt::format("  daily cycle, later    {:8.1f} devices/s   p50 {:.0f} ms, p99 {:.0f} ms per device\n",
                                  cycles.ok / cycles.seconds, cycles.percentile(0.5), cycles.percentile(0.99));
         std::cout << fmt::format("  update checks         {:8.1f} checks/s (kept-alive mTLS; the manifest is signed once)\n",
                                  checks_ok / checks_s);

@@ -11,6 +11,7 @@ namespace {
 [[noreturn]] void refuse(const char* reason, const std::string& detail) { throw ApiError(403, reason, detail); }
 
 constexpr int kMaxDraws = 16;  // a seeded stub restarted on its database redraws values it used before
+constexpr const char* kCloneQuarantineReason = "cloned identity: two attestations of its key overlapped";
 
 }  // namespace
 
@@ -54,12 +55,25 @@ ApiResponse AttestationApi::quote(const ApiRequest& request, RequestScope& scope
 
     const auto now = ctx_.clock.now_unix_ns();
     const bool signature_valid = quote_signature_valid(quote);
-    const auto spent = check_nonce_fresh(quote, device_id, now, signature_valid);
-    verify_quote_signature(signature_valid);
-    check_device_not_revoked(device_id);
-    check_identity_not_cloned(spent, device_id, scope);
-    check_device_not_quarantined(device_id);
-    check_measurements_known(quote);
+    const auto nonce = check_nonce_issued(quote, device_id);
+    try {
+        check_nonce_fresh(nonce, now);
+        verify_quote_signature(signature_valid);
+        check_device_not_revoked(device_id);
+        check_identity_not_cloned(nonce, device_id, signature_valid, scope);
+        check_device_not_quarantined(device_id);
+        check_measurements_known(quote);
+    } catch (const ApiError&) {
+        // Refused: the nonce is spent all the same. A validly signed quote on a fresh nonce
+        // still takes its order for the clone rule, and quarantines the device if it trips it.
+        const bool counts = signature_valid && now <= nonce.expires_ns;
+        const auto spent = ctx_.store.spend_nonce(nonce.nonce, device_id, now, counts, kCloneQuarantineReason);
+        if (spent.cloned)
+            ctx_.events.emit(ev::cloud_identity_cloned, {{"device", device_id},
+                                                         {"rule", "overlapping-attestations"},
+                                                         {"newly_quarantined", spent.newly_quarantined}});
+        throw;
+    }
 
     const auto now_s = now / 1'000'000'000;
     Bytes serial;
@@ -70,31 +84,29 @@ ApiResponse AttestationApi::quote(const ApiRequest& request, RequestScope& scope
     }
     auto cert = ctx_.pki.issue_device_certificate(quote.device_key, serial, now_s);
     CertificateRecord record{cert.serial_hex(), device_id, cert.not_before(), cert.not_after(), now, cert.pem()};
-    const bool first = ctx_.store.record_attestation(device_id, record, now);
-    ctx_.audit_ok(device_id, scope.action, device_id,
-                  fmt::format("certificate {} valid until {}; {} measurements", record.serial, record.not_after_s,
-                              quote.measurements.size()));
+    // Nonce spent, attestation and certificate recorded, audit row: one fsynced commit.
+    const bool first = ctx_.store.accept_attestation(
+        nonce.nonce, device_id, record, now,
+        {0, now, device_id, scope.action, device_id, "ok", "",
+         fmt::format("certificate {} valid until {}; {} measurements", record.serial, record.not_after_s,
+                     quote.measurements.size())});
     if (first) ctx_.events.emit(ev::cloud_device_registered, {{"device", device_id}});
     ctx_.events.emit(ev::cloud_attest_accepted,
                      {{"device", device_id}, {"serial", record.serial}, {"not_after", record.not_after_s}});
     return {200, {{"certificate", record.pem}, {"serial", record.serial}, {"not_after", record.not_after_s}}};
 }
 
-NonceSpent AttestationApi::check_nonce_fresh(const protocol::Quote& quote, const std::string& device_id,
-                                             std::int64_t now_ns, bool signature_valid) {
-    const auto nonce = to_hex(quote.nonce);
-    auto issued = ctx_.store.find_nonce(nonce);
+NonceRecord AttestationApi::check_nonce_issued(const protocol::Quote& quote, const std::string& device_id) {
+    auto issued = ctx_.store.find_nonce(to_hex(quote.nonce));
     if (!issued) refuse("stale-nonce", "this nonce was never issued, or expired and was forgotten");
     if (issued->device_id != device_id) refuse("stale-nonce", "this nonce was issued to another device");
     if (issued->used_ns) refuse("stale-nonce", "this nonce was already used (replay)");
-    // Spend it before judging it further: whatever follows, a nonce answers one quote only.
-    const bool expired = now_ns > issued->expires_ns;
-    auto spent = ctx_.store.spend_nonce(nonce, device_id, now_ns, signature_valid && !expired,
-                                        "cloned identity: two attestations of its key overlapped");
-    if (!spent.spent) refuse("stale-nonce", "this nonce was already used (replay)");
-    if (expired)
-        refuse("stale-nonce", fmt::format("this nonce expired {} ms ago", (now_ns - issued->expires_ns) / 1'000'000));
-    return spent;
+    return *issued;
+}
+
+void AttestationApi::check_nonce_fresh(const NonceRecord& nonce, std::int64_t now_ns) {
+    if (now_ns > nonce.expires_ns)
+        refuse("stale-nonce", fmt::format("this nonce expired {} ms ago", (now_ns - nonce.expires_ns) / 1'000'000));
 }
 
 bool AttestationApi::quote_signature_valid(const protocol::Quote& quote) const {
@@ -110,17 +122,16 @@ void AttestationApi::check_device_not_revoked(const std::string& device_id) {
     gate_.check_not_revoked(ctx_.store.find_device(device_id));
 }
 
-void AttestationApi::check_identity_not_cloned(const NonceSpent& spent, const std::string& device_id,
-                                               const RequestScope& scope) {
-    if (!spent.cloned) return;
-    ctx_.events.emit(ev::cloud_identity_cloned, {{"device", device_id},
-                                                 {"rule", "overlapping-attestations"},
-                                                 {"newly_quarantined", spent.newly_quarantined}});
+void AttestationApi::check_identity_not_cloned(const NonceRecord& nonce, const std::string& device_id,
+                                               bool signature_valid, const RequestScope& scope) {
+    if (!signature_valid) return;
+    const auto prior = ctx_.store.last_quote_order(device_id);
+    if (prior <= nonce.issued_order) return;
     refuse("cloned-identity",
-           fmt::format("two attestations of this key overlapped: this nonce was issued at order {}, and another validly "
-                       "signed quote of the key came after it, at order {} (this quote: order {}, connection {}); "
+           fmt::format("two attestations of this key overlapped: this nonce was issued at order {} (connection {}), and "
+                       "another validly signed quote of the key came after it, at order {} (this quote: connection {}); "
                        "the device is quarantined",
-                       spent.issued_order, spent.prior_quote_order, spent.quote_order, scope.connection));
+                       nonce.issued_order, nonce.connection, prior, scope.connection));
 }
 
 void AttestationApi::check_device_not_quarantined(const std::string& device_id) {

@@ -4,14 +4,17 @@
 //   POST /v1/attestation/quote      a signed Quote -> a 24-hour device certificate
 //
 // A quote passes six named checks, in this order, each refusing with its own reason:
-//   check_nonce_fresh            "stale-nonce"          issued to this device, unexpired, first use
+//   check_nonce_issued,
+//   check_nonce_fresh            "stale-nonce"          issued to this device, first use, unexpired
 //   verify_quote_signature       "bad-signature"        ECDSA P-256 by the key the device id names
 //   check_device_not_revoked     "revoked"
 //   check_identity_not_cloned    "cloned-identity"      the rule below
 //   check_device_not_quarantined "quarantined"
 //   check_measurements_known     "unknown-measurement"  every boot stage is an uploaded image
 // The nonce is spent by the first quote that names it, whatever that quote's outcome, so a
-// refused quote cannot be retried with the same nonce.
+// refused quote cannot be retried with the same nonce. A quote that passes costs one fsynced
+// commit (nonce spent, certificate recorded, audit row), a refused one too (nonce spent; the
+// router's audit row is a second).
 //
 // The cloned-identity rule. One device attests one at a time: it asks for a nonce, then
 // answers it. Every nonce issue and every validly signed quote takes the next value of one
@@ -44,14 +47,14 @@ public:
     ApiResponse challenge(const ApiRequest& request, RequestScope& scope);
     ApiResponse quote(const ApiRequest& request, RequestScope& scope);
 
-    // Spends the nonce; `signature_valid` says whether the quote is the key holder's (it then
-    // counts for the cloned-identity rule).
-    NonceSpent check_nonce_fresh(const protocol::Quote& quote, const std::string& device_id, std::int64_t now_ns,
-                                 bool signature_valid);
+    // The named checks, in order. A refusal after check_nonce_issued spends the nonce.
+    NonceRecord check_nonce_issued(const protocol::Quote& quote, const std::string& device_id);
+    void check_nonce_fresh(const NonceRecord& nonce, std::int64_t now_ns);
     bool quote_signature_valid(const protocol::Quote& quote) const;
     void verify_quote_signature(bool signature_valid);
     void check_device_not_revoked(const std::string& device_id);
-    void check_identity_not_cloned(const NonceSpent& spent, const std::string& device_id, const RequestScope& scope);
+    void check_identity_not_cloned(const NonceRecord& nonce, const std::string& device_id, bool signature_valid,
+                                   const RequestScope& scope);
     void check_device_not_quarantined(const std::string& device_id);
     void check_measurements_known(const protocol::Quote& quote);
 

@@ -191,8 +191,32 @@ std::optional<NonceRecord> CloudStore::find_nonce(std::string_view nonce) {
 
 NonceSpent CloudStore::spend_nonce(std::string_view nonce, std::string_view device_id, std::int64_t now_ns,
                                    bool signature_valid, std::string_view quarantine_reason) {
-    NonceSpent out;
     Transaction tx(db_);
+    auto out = spend(nonce, device_id, now_ns, signature_valid, quarantine_reason);
+    tx.commit();
+    return out;
+}
+
+std::int64_t CloudStore::last_quote_order(std::string_view device_id) {
+    auto s = db_.prepare("SELECT last_quote_order FROM key_quotes WHERE device_id = ?1");
+    s.bind(1, device_id);
+    return s.step() ? s.int64(0) : 0;
+}
+
+bool CloudStore::accept_attestation(std::string_view nonce, std::string_view device_id, const CertificateRecord& c,
+                                    std::int64_t now_ns, const AuditRecord& audit) {
+    Transaction tx(db_);
+    auto spent = spend(nonce, device_id, now_ns, true, "");
+    if (!spent.spent || spent.cloned) throw DatabaseError("accept_attestation: the nonce was spent, or the clone rule fired, after the checks");
+    const bool first = record(device_id, c, now_ns);
+    insert_audit(db_, audit);
+    tx.commit();
+    return first;
+}
+
+NonceSpent CloudStore::spend(std::string_view nonce, std::string_view device_id, std::int64_t now_ns,
+                             bool signature_valid, std::string_view quarantine_reason) {
+    NonceSpent out;
     db_.prepare("UPDATE nonces SET used_ns = ?2 WHERE nonce = ?1 AND used_ns IS NULL").bind(1, nonce).bind(2, now_ns).run();
     if (db_.changes() != 1) return out;
     out.spent = true;
@@ -222,7 +246,6 @@ NonceSpent CloudStore::spend_nonce(std::string_view nonce, std::string_view devi
             out.newly_quarantined = db_.changes() == 1;
         }
     }
-    tx.commit();
     return out;
 }
 
@@ -252,6 +275,12 @@ std::vector<DeviceRecord> CloudStore::devices() {
 
 bool CloudStore::record_attestation(std::string_view device_id, const CertificateRecord& c, std::int64_t now_ns) {
     Transaction tx(db_);
+    const bool first = record(device_id, c, now_ns);
+    tx.commit();
+    return first;
+}
+
+bool CloudStore::record(std::string_view device_id, const CertificateRecord& c, std::int64_t now_ns) {
     ensure_device(db_, device_id);
     db_.prepare("UPDATE devices SET first_seen_ns = ?2 WHERE device_id = ?1 AND first_seen_ns IS NULL")
         .bind(1, device_id)
@@ -268,7 +297,6 @@ bool CloudStore::record_attestation(std::string_view device_id, const Certificat
         .bind(5, c.issued_ns)
         .bind(6, c.pem)
         .run();
-    tx.commit();
     return first;
 }
 

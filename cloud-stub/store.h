@@ -154,6 +154,14 @@ public:
     // the cloned-identity rule fires and the device is quarantined in the same transaction.
     NonceSpent spend_nonce(std::string_view nonce, std::string_view device_id, std::int64_t now_ns, bool signature_valid,
                            std::string_view quarantine_reason);
+    // The order of the device key's latest validly signed quote (0: none yet).
+    std::int64_t last_quote_order(std::string_view device_id);
+    // A quote that passed every check, in one transaction: spends its nonce (as spend_nonce
+    // with a valid signature), records the attestation and its certificate, and the audit row.
+    // Returns true when this is the device's first attestation. Throws DatabaseError if the
+    // nonce was spent meanwhile or the clone rule fires (the caller checked both before).
+    bool accept_attestation(std::string_view nonce, std::string_view device_id, const CertificateRecord& certificate,
+                            std::int64_t now_ns, const AuditRecord& audit);
 
     std::optional<DeviceRecord> find_device(std::string_view device_id);
     std::vector<DeviceRecord> devices();
@@ -195,6 +203,10 @@ public:
     Database& database() { return db_; }
 
 private:
+    NonceSpent spend(std::string_view nonce, std::string_view device_id, std::int64_t now_ns, bool signature_valid,
+                     std::string_view quarantine_reason);
+    bool record(std::string_view device_id, const CertificateRecord& certificate, std::int64_t now_ns);
+
     Database db_;
 };
 
