@@ -190,6 +190,7 @@ ApiResponse AdminApi::claim_device(const ApiRequest& request, RequestScope& scop
     auto group = ctx_.deployments.find_group(product->product_id, group_name);
     if (!group) throw ApiError(404, reason::not_found, "product '" + product->name + "' has no group '" + group_name + "'");
     ctx_.store.assign_group(device_id, group->group_id);
+    signer_.resign_for_newcomers(*group, "admin");
     ctx_.audit_ok("admin", scope.action, device_id, product->name + " / " + group->name);
     ctx_.events.emit(ev::cloud_admin_device_claimed,
                      {{"device", device_id}, {"product", product->name}, {"group", group->name}});

@@ -17,6 +17,7 @@
 #include "cloud-stub/admin_params.h"
 #include "cloud-stub/admin_token.h"
 #include "cloud-stub/api_types.h"
+#include "cloud-stub/manifest_signer.h"
 #include "cloud-stub/service_context.h"
 
 namespace svp::cloud {
@@ -25,7 +26,7 @@ inline constexpr std::size_t kMaxRevokeReasonLength = 256;
 
 class AdminApi {
 public:
-    AdminApi(ServiceContext& context, const AdminToken& token) : ctx_(context), token_(token) {}
+    AdminApi(ServiceContext& context, const AdminToken& token) : ctx_(context), token_(token), signer_(context) {}
 
     // Refuses (401 "unauthenticated") unless the request carries the admin bearer token.
     void authenticate(const ApiRequest& request, RequestScope& scope) const;
@@ -44,6 +45,7 @@ public:
 private:
     ServiceContext& ctx_;
     const AdminToken& token_;
+    ManifestSigner signer_;
 };
 
 }  // namespace svp::cloud

@@ -430,6 +430,7 @@ ApiResponse DeploymentApi::set_default_group(const ApiRequest& request, RequestS
     scope.subject = p->name + " / " + g->name;
     ctx_.deployments.set_default_group(g->group_id, {0, ctx_.clock.now_unix_ns(), "admin", scope.action, scope.subject,
                                                      "ok", "", ""});
+    signer_.resign_for_newcomers(*g, "admin");
     ctx_.events.emit(ev::cloud_admin_default_group, {{"product", p->name}, {"group", g->name}});
     return {200, {{"product", p->name}, {"product_id", p->product_id}, {"group", g->name}}};
 }

@@ -80,6 +80,11 @@ ManifestRecord ManifestSigner::sign(const GroupRecord& group, std::string_view a
     return record;
 }
 
+void ManifestSigner::resign_for_newcomers(const GroupRecord& group, std::string_view actor) {
+    if (group.frozen || !ctx_.deployments.latest_manifest(group.group_id)) return;  // none yet: the first check signs
+    sign(group, actor);
+}
+
 ManifestSigner::Served ManifestSigner::current(const GroupRecord& group, std::string_view actor) {
     Served out;
     const auto now_s = ctx_.clock.now_unix_s();

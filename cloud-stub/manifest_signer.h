@@ -7,8 +7,10 @@
 //              OS images first, in release order, then the deployment's, in deployment order;
 //              each with exact size, SHA-256 (download name), measurement and requirements
 //              (from the deployment and from the image's own signed "requires").
-//   version    the next value of one service-wide counter: it increases per group, and a
-//              device moved to another group never meets a lower one.
+//   version    the next value of one service-wide counter: it increases per group. A device
+//              moved into a group (claimed, or the default group changed) must not meet a
+//              version lower than its old group's: resign_for_newcomers re-signs the group's
+//              manifest then, above every version ever signed.
 //   expires    signing time + the group's manifest lifetime (default 7 days).
 //
 // A group's manifest is signed once and served to all its devices until its content changes
@@ -42,6 +44,9 @@ public:
     Served current(const GroupRecord& group, std::string_view actor);
     // Signs the group's next version now, whatever is stored (freezing a group with none).
     ManifestRecord sign(const GroupRecord& group, std::string_view actor);
+    // Devices are joining the group: re-signs its manifest, if it has one and is not frozen
+    // (a frozen group stays frozen: a device moved into it may refuse its manifest as a rollback).
+    void resign_for_newcomers(const GroupRecord& group, std::string_view actor);
 
     // What the group should run (version and expiry left 0), and the download names it lists.
     protocol::ManifestBody desired(const GroupRecord& group, std::vector<std::string>* downloads);

@@ -323,6 +323,27 @@ TEST_CASE("an unclaimed device lands in the default group, which the operator ma
     CHECK(m2.body.version > m.body.version);
 }
 
+TEST_CASE("a device moved into a group with an older manifest still never meets a lower version") {
+    Deployed d;
+    auto& f = d.f;
+    auto other = f.attested();
+    f.claim(other, "Production");
+    auto old_in_field_test = f.manifest(f.client(d.device)).body.version;  // Field Test signs first
+    auto client = f.client(other);
+    auto seen = f.manifest(client).body.version;                           // then Production, higher
+    REQUIRE(seen > old_in_field_test);
+    f.claim(other, "Field Test");  // Field Test's stored manifest is older than what `other` has seen
+    auto after = f.manifest(client);
+    CHECK(after.body.device_group == "Field Test");
+    CHECK(after.body.version > seen);
+    // The same when the default group changes under unclaimed devices.
+    auto unclaimed = f.attested();
+    auto uc = f.client(unclaimed);
+    auto v_unassigned = f.manifest(uc).body.version;
+    f.admin("PUT", "/admin/v1/default-group", {{"product", "Thermostat"}, {"group", "Production"}});
+    CHECK(f.manifest(uc).body.version > v_unassigned);
+}
+
 TEST_CASE("a frozen group's manifest is no longer re-signed and expires, and unfreezing re-signs it") {
     Deployed d;
     auto& f = d.f;
