@@ -206,6 +206,8 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
         app_core_->release(h);
     });
     sc_core::sc_spawn([this] { reset_controller(); }, "reset_controller");
+    // A power cut injected in the flash (U4, U5) takes the whole device down with it.
+    if (flash_) flash_->on_power_cut([this] { request_reset("power cut"); });
 }
 
 std::size_t Device::gpio_pin_count(const Variant& v) {
@@ -327,6 +329,7 @@ void Device::reset_controller() {
         if (auto it = core_in_reset_.find(app_core_->basename()); it != core_in_reset_.end()) it->second->write(true);
         app_core_->reset();
         reset_platform_blocks();
+        if (flash_) flash_->power_on();
         for (auto& [name, u] : uarts_) u->reset();
         for (auto& [name, m] : mailboxes_) m->side(0).reset();
         for (auto& [name, n] : nics_) n->reset();
