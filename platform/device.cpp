@@ -97,6 +97,9 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
         if (part.name == "bootstate") {
             const auto address = flash_spec.base + part.offset;
             sc.boot_state = FlashSlot{part.name, address, part.size, address};
+        } else if (part.name == "config") {
+            const auto address = flash_spec.base + part.offset;
+            sc.os_storage = FlashSlot{part.name, address, part.size, address};
         }
     security_ = std::make_unique<SecuritySubsystem>("security", context_, sc, initiator(sec_core_name), sec_irq);
     security_->bus().socket.bind(router_->from_initiators);
@@ -241,6 +244,15 @@ os::DeviceTree Device::os_device_tree(std::int64_t rtc_epoch_unix_s) const {
             t.nic = w.base;
             t.nic_irq = irqs_.count(w.irq) ? irqs_.at(w.irq).get() : nullptr;
         }
+        // Every other window the app core sees, for the OS's drivers to bind by kind.
+        for (std::size_t i = 0; i < p.windows.size(); ++i) {
+            const auto& win = p.windows[i];
+            if (!visible(win.visible_to, app_core_name) || (p.kind == "mailbox" && win.visible_to.empty())) continue;
+            os::DeviceNode node{p.name, p.kind, win.base, win.size, irqs_.count(win.irq) ? irqs_.at(win.irq).get() : nullptr, ""};
+            if (p.kind == "mailbox" && p.windows.size() == 2 && !p.windows[1 - i].visible_to.empty())
+                node.peer = p.windows[1 - i].visible_to.front();
+            t.peripherals.push_back(node);
+        }
         if (p.kind == "mailbox") {
             const auto &a = p.windows[0], &b = p.windows[1];
             for (auto [mine, theirs] : {std::pair{&a, &b}, std::pair{&b, &a}})
@@ -256,6 +268,7 @@ os::DeviceTree Device::os_device_tree(std::int64_t rtc_epoch_unix_s) const {
             t.ram_base = m.base;
             t.ram_size = m.size;
         }
+    t.flash_sector_size = static_cast<std::uint32_t>(variant_.flash().sector_size);
     for (const auto& part : variant_.flash_layout) {
         if (part.name == "apps") {
             t.apps_partition = partition_address(part.name);

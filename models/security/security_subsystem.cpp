@@ -33,6 +33,10 @@ std::string_view command_name(std::uint32_t id) {
     case stage_commit: return "stage-commit";
     case confirm_boot: return "confirm-boot";
     case rollback_info: return "rollback-info";
+    case storage_erase: return "storage-erase";
+    case storage_write: return "storage-write";
+    case peripheral_assign: return "peripheral-assign";
+    case peripheral_lock: return "peripheral-lock";
     default: return "unknown";
     }
 }
@@ -597,6 +601,29 @@ std::uint32_t SecuritySubsystem::execute_update(std::uint8_t command, const nloh
                 }
             }
         }
+        return secproto::ok;
+    }
+    case secproto::storage_erase:
+    case secproto::storage_write: {
+        // Only the OS's storage partition, only inside it (TrapaSecurity found an SM flash
+        // write that "failed to validate its offset": every bound is checked here).
+        if (!flash_ || !config_.os_storage) return secproto::refused;
+        const auto& part = *config_.os_storage;
+        auto offset = req.find("offset");
+        if (offset == req.end() || !offset->is_number_unsigned()) return secproto::bad_request;
+        const auto at = offset->get<std::uint64_t>();
+        if (at >= part.size) return secproto::refused;
+        if (command == secproto::storage_erase) {
+            if (!flash_erase_range(part.address + at, 1)) return secproto::refused;
+            return secproto::ok;
+        }
+        auto data = req.find("data");
+        if (data == req.end() || !data->is_binary() || data->get_binary().empty() ||
+            data->get_binary().size() > secproto::kMaxStorageWrite)
+            return secproto::bad_request;
+        const auto& bytes = data->get_binary();
+        if (bytes.size() > part.size - at) return secproto::refused;
+        if (!flash_program(part.address + at, ByteView(bytes.data(), bytes.size()))) return secproto::refused;
         return secproto::ok;
     }
     case secproto::rollback_info: {

@@ -60,6 +60,7 @@ struct SecurityConfig {
     std::uint64_t mailbox_address = 0;    // our side of the app-core mailbox
     std::uint64_t max_request_bytes = 2048;
     std::optional<FlashSlot> boot_state;  // the boot-state journal's partition (A/B updates)
+    std::optional<FlashSlot> os_storage;  // the partition the OS may erase and program (storage_*)
 };
 
 struct BootMeasurement {

@@ -6,10 +6,20 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "models/base/irq.h"
 
 namespace svp::os {
+
+// One peripheral window the app core can see (a device-tree node): drivers bind by `kind`
+// ("uart", "gpio", "gpt", "wdt", "mailbox", ...). A mailbox names the core on its other side.
+struct DeviceNode {
+    std::string name, kind;
+    std::uint64_t base = 0, size = 0;
+    IrqLine* irq = nullptr;
+    std::string peer;  // mailboxes: the core at the other side ("rt0", "sec")
+};
 
 struct DeviceTree {
     std::string device_name;               // "dev0"
@@ -20,9 +30,11 @@ struct DeviceTree {
     IrqLine* nic_irq = nullptr;
     std::uint64_t ram_base = 0, ram_size = 0;      // SRAM the kernel may use (DMA-able)
     std::uint64_t apps_partition = 0, apps_size = 0;  // flash window holding app images
-    std::uint64_t config_partition = 0, config_size = 0;
+    std::uint64_t config_partition = 0, config_size = 0;  // the OS's mutable storage
+    std::uint32_t flash_sector_size = 4096;
     std::int64_t rtc_epoch_unix_s = 0;     // the RTC's time at power-on (scenario epoch)
     std::map<std::string, std::uint64_t> costs;    // os.costs from the variant, in cycles
+    std::vector<DeviceNode> peripherals;   // every other window the app core can see
 };
 
 }  // namespace svp::os
