@@ -114,8 +114,8 @@ AppManifest AppManifest::from_json(const nlohmann::json& j) {
                 c.pwm = string_list(m.capabilities, "Pwm");
                 require_known(c.pwm, "Pwm");
             } else if (key == "MutableStorage") {
-                if (!value.is_object() || !value.contains("SizeKB") || !value["SizeKB"].is_number_unsigned() ||
-                    value["SizeKB"].get<std::uint64_t>() == 0 || value["SizeKB"].get<std::uint64_t>() > kMaxMutableStorageKib)
+                if (!value.is_object() || !value.contains("SizeKB") || !value["SizeKB"].is_number_integer() ||
+                    value["SizeKB"].get<std::int64_t>() < 1 || value["SizeKB"].get<std::int64_t>() > kMaxMutableStorageKib)
                     throw InputError(fmt::format("app manifest: MutableStorage.SizeKB must be 1 to {}", kMaxMutableStorageKib));
                 c.mutable_storage_kib = value["SizeKB"].get<std::uint32_t>();
             } else if (key == "DeviceAuthentication") {
@@ -193,16 +193,18 @@ std::vector<AppFile> parse_app_files(ByteView payload) {
         static const std::set<std::string> types = {"file", "dir", "symlink", "chardev", "blockdev", "fifo", "socket"};
         if (!types.count(file.type)) throw InputError("app image: " + file.path + ": unknown file type '" + file.type + "'");
         const auto mode = f.value("mode", nlohmann::json(0644));
-        if (mode.is_number_unsigned()) {
+        if (mode.is_number_integer() && mode.get<std::int64_t>() >= 0 && mode.get<std::int64_t>() <= 07777) {
             file.mode = mode.get<std::uint32_t>();
         } else if (mode.is_string()) {
             try {
-                file.mode = static_cast<std::uint32_t>(std::stoul(mode.get<std::string>(), nullptr, 8));
+                std::size_t used = 0;
+                file.mode = static_cast<std::uint32_t>(std::stoul(mode.get<std::string>(), &used, 8));
+                if (used != mode.get<std::string>().size() || file.mode > 07777) throw std::invalid_argument("mode");
             } catch (const std::exception&) {
                 throw InputError("app image: " + file.path + ": mode must be octal");
             }
         } else {
-            throw InputError("app image: " + file.path + ": mode must be a number or an octal string");
+            throw InputError("app image: " + file.path + ": mode must be a permission number or an octal string");
         }
         files.push_back(std::move(file));
     }

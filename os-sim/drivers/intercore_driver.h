@@ -43,9 +43,9 @@ public:
     int send(const ComponentId& from, ByteView payload);
     // The next message addressed to app `to`; its length, or -EAGAIN when none is waiting.
     long receive(const ComponentId& to, std::span<std::uint8_t> out);
-    // Fires when the RT core rings (wait on it, then receive again).
-    const sc_core::sc_event& doorbell() const { return irq_->rising(); }
-    bool doorbell_pending() const { return irq_->level(); }
+    // Fires when the doorbell line changes: the RT core rang, or our acknowledgement took
+    // effect (a signal changes a delta later). Wait on it, then receive again.
+    const sc_core::sc_event& doorbell() const { return irq_->changed(); }
 
 private:
     void drain();

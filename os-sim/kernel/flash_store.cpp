@@ -154,6 +154,7 @@ bool FlashStore::scan(std::uint64_t area) {
 }
 
 std::optional<Bytes> FlashStore::get(const std::string& key) {
+    Guard guard(*this);
     auto it = index_.find(key);
     if (!mounted_ || it == index_.end()) return std::nullopt;
     Bytes value(it->second.value_length);
@@ -179,11 +180,13 @@ std::uint64_t FlashStore::live_bytes(std::string_view prefix) const {
 }
 
 int FlashStore::put(const std::string& key, ByteView value) {
+    Guard guard(*this);
     if (key.empty() || key.size() > kMaxKey || value.size() > kMaxValue) return -EINVAL;
     return append(kPut, key, value);
 }
 
 int FlashStore::remove(const std::string& key) {
+    Guard guard(*this);
     if (!index_.count(key)) return -ENOENT;
     return append(kDelete, key, {});
 }

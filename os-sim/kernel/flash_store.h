@@ -75,8 +75,20 @@ public:
     std::uint64_t compactions() const { return compactions_; }
     // Called with the bytes the store processes (the kernel charges CPU cycles for them).
     std::function<void(std::uint64_t bytes)> on_work;
+    // One operation at a time: a flash write waits, and another process must not append at
+    // the same place meanwhile. The kernel supplies a sleeping lock.
+    std::function<void()> lock, unlock;
 
 private:
+    struct Guard {
+        explicit Guard(FlashStore& s) : s(s) {
+            if (s.lock) s.lock();
+        }
+        ~Guard() {
+            if (s.unlock) s.unlock();
+        }
+        FlashStore& s;
+    };
     struct Entry {
         std::uint64_t record_offset = 0;  // inside the active area
         std::uint32_t value_length = 0;

@@ -162,6 +162,14 @@ void Kernel::mount_storage() {
         [this](secproto::Command c, const nlohmann::json& req) { return security_call(nullptr, c, req); });
     store_ = std::make_unique<FlashStore>(*flash_backend_);
     store_->on_work = [this](std::uint64_t bytes) { cpu_.consume(cost("per_kib_copied") * (bytes + 1023) / 1024); };
+    store_->lock = [this] {
+        while (store_busy_) cpu_.block_on(store_free_);
+        store_busy_ = true;
+    };
+    store_->unlock = [this] {
+        store_busy_ = false;
+        if (!sc_core::sc_is_unwinding()) store_free_.notify(sc_core::SC_ZERO_TIME);
+    };
     const auto r = store_->mount();
     if (!r.ok) {
         klog("storage: cannot mount the config partition: " + r.error);
@@ -215,7 +223,11 @@ Process& Kernel::spawn(SpawnRequest r) {
     processes_[proc.pid] = std::move(p);
     cpu_.set_priority(proc.pid, r.priority);
     if (r.container) r.container->pids.insert(proc.pid);
-    if (cpu_.running() != -1) cpu_.consume(cost("process_start"));
+    // The caller pays for the new process (when a process is asking, not a test or the boot).
+    if (Process* caller = current(); caller && caller->thread == sc_core::sc_get_current_process_handle())
+        cpu_.consume(cost("process_start"));
+    else if (cpu_.running() == kKernelPid)
+        cpu_.consume(cost("process_start"));
     spawn_queue_.push_back(&proc);
     spawn_requested_.notify(sc_core::SC_ZERO_TIME);
     return proc;

@@ -212,6 +212,8 @@ private:
     std::map<std::string, std::unique_ptr<IntercoreDriver>> intercore_;
     std::unique_ptr<SecureFlashBackend> flash_backend_;
     std::unique_ptr<FlashStore> store_;
+    bool store_busy_ = false;
+    sc_core::sc_event store_free_;
     OsConfig config_;
     std::string product_;
     bool panicked_ = false;

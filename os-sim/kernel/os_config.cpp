@@ -18,7 +18,8 @@ void optional_field(const nlohmann::json& j, const char* key, T& out) {
         if (!v.is_string()) throw InputError(fmt::format("OS config: {} must be a string", key));
         out = v.get<std::string>();
     } else {
-        if (!v.is_number_unsigned()) throw InputError(fmt::format("OS config: {} must be a non-negative integer", key));
+        if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
+            throw InputError(fmt::format("OS config: {} must be a non-negative integer", key));
         const auto n = v.get<std::uint64_t>();
         if (n > std::numeric_limits<T>::max()) throw InputError(fmt::format("OS config: {} is too large", key));
         out = static_cast<T>(n);

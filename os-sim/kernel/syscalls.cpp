@@ -203,7 +203,6 @@ long IntercoreFile::read(Process& p, std::span<std::uint8_t> out) {
     for (;;) {
         const long n = driver_.receive(me_, out);
         if (n != -EAGAIN) return n;
-        if (driver_.doorbell_pending()) continue;
         const int rc = kernel_.wait_interruptible(p, &driver_.doorbell(), sc_core::SC_ZERO_TIME);
         if (rc == -EINTR) return rc;
     }
@@ -468,7 +467,11 @@ int Kernel::sys_munmap(Process& p, std::uint64_t address, std::uint64_t length) 
 // ---- network -------------------------------------------------------------------------------
 
 int Kernel::sys_socket(Process& p) {
-    return syscall(p, [&] { return p.fds.install(std::make_shared<SocketFile>(*this)); });
+    return syscall(p, [&] {
+        auto f = std::make_shared<SocketFile>(*this);
+        f->flags = o_rdwr;
+        return p.fds.install(std::move(f));
+    });
 }
 
 int Kernel::sys_connect(Process& p, int fd, const std::string& host, std::uint16_t port) {
@@ -583,7 +586,9 @@ int Kernel::sys_application_connect(Process& p, const std::string& component_id)
             return -EINVAL;
         }
         if (const int rc = driver->setup(); rc < 0) return rc;
-        return p.fds.install(std::make_shared<IntercoreFile>(*this, *driver, me, component_id));
+        auto f = std::make_shared<IntercoreFile>(*this, *driver, me, component_id);
+        f->flags = o_rdwr;
+        return p.fds.install(std::move(f));
     });
 }
 

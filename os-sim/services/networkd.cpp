@@ -32,8 +32,10 @@ constexpr std::int64_t kCertificateMarginS = 60;  // renew rather than present a
 
 void Networkd::load_hosts() {
     if (loaded_) return;
-    loaded_ = true;
+    // Reading and writing the flash waits; another process resolving meanwhile loads the table
+    // itself rather than find it half made.
     std::string text;
+    bool first_boot = false;
     if (kernel_.storage_ready())
         if (auto stored = kernel_.store().get(kHostsFile)) text.assign(stored->begin(), stored->end());
     if (text.empty()) {
@@ -41,8 +43,14 @@ void Networkd::load_hosts() {
         text = fmt::format("# name address (written at first boot from the OS configuration)\n{} {}\n",
                            kernel_.config().cloud_host, ipv4_to_string(kernel_.config().cloud_ip));
         for (const auto& [name, ip] : kernel_.config().hosts) text += fmt::format("{} {}\n", name, ipv4_to_string(ip));
-        if (kernel_.storage_ready()) kernel_.store().put(kHostsFile, as_bytes(text));
+        first_boot = true;
     }
+    parse_hosts(text);
+    loaded_ = true;
+    if (first_boot && kernel_.storage_ready()) kernel_.store().put(kHostsFile, as_bytes(text));
+}
+
+void Networkd::parse_hosts(const std::string& text) {
     std::istringstream in(text);
     std::string line;
     int n = 0;

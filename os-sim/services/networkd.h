@@ -46,6 +46,7 @@ public:
 
 private:
     void load_hosts();
+    void parse_hosts(const std::string& text);
     Kernel& kernel_;
     bool loaded_ = false;
     std::map<std::string, std::uint32_t> hosts_;

@@ -117,6 +117,7 @@ std::vector<protocol::Installed> UpdateAgent::installed() {
 int UpdateAgent::run(Process& self) {
     // Apps first: the boot time architects read is not delayed by an update check.
     while (!kernel_.apps().apps_started()) kernel_.cpu().block_on(kernel_.apps().apps_running());
+    check_install_outcome();
     if (settle_test_boot()) return 0;  // reverting: the device is resetting
     for (;;) {
         const auto outcome = check_once(self);
@@ -124,6 +125,30 @@ int UpdateAgent::run(Process& self) {
         const bool ok = outcome == Outcome::up_to_date;
         kernel_.cpu().block_for(seconds(ok ? kernel_.config().update_period_s : kernel_.config().update_retry_s));
     }
+}
+
+void UpdateAgent::check_install_outcome() {
+    if (!kernel_.storage_ready()) return;
+    auto& store = kernel_.store();
+    auto v = store.get(kInstallingKey);
+    if (!v) return;
+    const auto j = nlohmann::json::parse(v->begin(), v->end(), nullptr, false);
+    if (j.is_array())
+        for (const auto& img : j) {
+            if (!img.is_object()) continue;
+            const auto stage = img.value("stage", std::string());
+            const auto version = img.value("version", std::string());
+            bool booted = false;
+            for (const auto& m : kernel_.handoff().measurements)
+                if (m.stage == stage && image::version_to_string(m.version) == version) booted = true;
+            if (booted) continue;
+            // The security subsystem fell back to the previous image: never offer it again.
+            store.put(kFailedPrefix + img.value("sha256", std::string("?")), as_bytes(version));
+            kernel_.device().emit(ev::os_update_reverted, {{"stage", stage}, {"version", version}});
+            kernel_.klog(fmt::format("update-agent: {} {} was reverted after its test boot; it will not be installed again",
+                                     stage, version));
+        }
+    store.remove(kInstallingKey);
 }
 
 bool UpdateAgent::settle_test_boot() {
@@ -208,6 +233,10 @@ UpdateAgent::Outcome UpdateAgent::check_once(Process&) {
         }
         auto current = have.find(img.component);
         if (current != have.end() && current->second == *v) continue;  // installed already
+        if (kernel_.storage_ready() && kernel_.store().contains(kFailedPrefix + img.sha256)) {
+            dev.emit(ev::os_update_withheld, {{"component", img.component}, {"reason", "reverted after a failed test boot before"}});
+            continue;
+        }
         if (current != have.end() && current->second > *v) {
             dev.emit(ev::os_update_withheld, {{"component", img.component}, {"reason", "older than the installed version"}});
             continue;
@@ -253,6 +282,12 @@ UpdateAgent::Outcome UpdateAgent::check_once(Process&) {
         staged.push_back(stage);
     }
     wait_for_deferral();
+    if (kernel_.storage_ready()) {
+        nlohmann::json installing = nlohmann::json::array();
+        for (const auto& [img, stage] : go)
+            installing.push_back({{"stage", stage}, {"version", img->version}, {"sha256", img->sha256}});
+        kernel_.store().put(kInstallingKey, as_bytes(installing.dump()));
+    }
     dev.emit(ev::os_update_rebooting, {{"stages", staged}, {"reason", "install"}});
     kernel_.klog("update-agent: rebooting into the new images");
     kernel_.security_call(nullptr, secproto::device_reset, {{"reason", "update installed"}});

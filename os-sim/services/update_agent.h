@@ -28,6 +28,8 @@ struct Process;
 class UpdateAgent {
 public:
     static constexpr const char* kManifestVersionKey = "update/manifest-version";
+    static constexpr const char* kInstallingKey = "update/installing";  // what the last reset was to boot
+    static constexpr const char* kFailedPrefix = "update/failed/";      // image hashes that were reverted
 
     explicit UpdateAgent(Kernel& kernel) : kernel_(kernel) {}
     int run(Process& self);
@@ -50,6 +52,8 @@ private:
     bool settle_test_boot();
     std::optional<std::string> download_and_stage(const protocol::ManifestImage& image, const std::string& stage);
     void wait_for_deferral();
+    // After a reset for an install: were the images booted? If not, remember them as failed.
+    void check_install_outcome();
     Kernel& kernel_;
     std::map<std::string, std::string> booted_stage_for_type_;  // image type name -> stage name
 };
