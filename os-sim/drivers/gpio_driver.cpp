@@ -8,20 +8,26 @@ std::optional<GpioBlock> GpioDriver::mt3620_block(std::uint64_t base) {
     if (base < kFirstBlockBase || (base - kFirstBlockBase) % kBlockStride) return std::nullopt;
     const auto index = (base - kFirstBlockBase) / kBlockStride;
     if (index > 5) return std::nullopt;
-    return GpioBlock{base, static_cast<int>(index) * 4, 4};
+    const int first = static_cast<int>(index) * 4;
+    return GpioBlock{base, {first, first + 1, first + 2, first + 3}};
 }
 
-const GpioBlock* GpioDriver::find(int pin) const {
+const GpioBlock* GpioDriver::find(int pin, std::uint32_t& bit) const {
     for (const auto& b : blocks_)
-        if (pin >= b.first_pin && pin < b.first_pin + b.pins) return &b;
+        for (std::size_t n = 0; n < b.pins.size() && n < 32; ++n)
+            if (b.pins[n] == pin) {
+                bit = 1u << n;
+                return &b;
+            }
     return nullptr;
 }
 
 int GpioDriver::set_output(int pin, bool output) {
-    const auto* b = find(pin);
+    std::uint32_t bit = 0;
+    const auto* b = find(pin, bit);
     if (!b) return -ENODEV;
     try {
-        hw_.write32(b->base + (output ? OE_SET : OE_RESET), 1u << (pin - b->first_pin));
+        hw_.write32(b->base + (output ? OE_SET : OE_RESET), bit);
     } catch (const BusError&) {
         return -EIO;
     }
@@ -29,10 +35,11 @@ int GpioDriver::set_output(int pin, bool output) {
 }
 
 int GpioDriver::write(int pin, bool value) {
-    const auto* b = find(pin);
+    std::uint32_t bit = 0;
+    const auto* b = find(pin, bit);
     if (!b) return -ENODEV;
     try {
-        hw_.write32(b->base + (value ? DOUT_SET : DOUT_RESET), 1u << (pin - b->first_pin));
+        hw_.write32(b->base + (value ? DOUT_SET : DOUT_RESET), bit);
     } catch (const BusError&) {
         return -EIO;
     }
@@ -40,10 +47,10 @@ int GpioDriver::write(int pin, bool value) {
 }
 
 int GpioDriver::read(int pin) {
-    const auto* b = find(pin);
+    std::uint32_t bit = 0;
+    const auto* b = find(pin, bit);
     if (!b) return -ENODEV;
     try {
-        const auto bit = 1u << (pin - b->first_pin);
         // An output reads back what it drives; an input reads the pad.
         const bool output = hw_.read32(b->base + OE) & bit;
         return (hw_.read32(b->base + (output ? DOUT : DIN)) & bit) ? 1 : 0;

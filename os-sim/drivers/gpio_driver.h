@@ -16,7 +16,7 @@ namespace svp::os {
 
 struct GpioBlock {
     std::uint64_t base = 0;
-    int first_pin = 0, pins = 4;
+    std::vector<int> pins;  // bit n of each register is pins[n]
 };
 
 class GpioDriver {
@@ -26,16 +26,21 @@ public:
     static constexpr std::uint64_t kFirstBlockBase = 0x38010000, kBlockStride = 0x10000;
 
     GpioDriver(Hw& hw, std::vector<GpioBlock> blocks) : hw_(hw), blocks_(std::move(blocks)) {}
-    // The block an MT3620 GPIO window at `base` is (pins from its position), or nullopt.
+    // The block an MT3620 GPIO window at `base` is, when the device tree gives no pin list:
+    // GPIO_PWM_0..2 and GPIO_3..5 hold four pins each from pin 0 (reference §1.3).
     static std::optional<GpioBlock> mt3620_block(std::uint64_t base);
 
-    bool has_pin(int pin) const { return find(pin) != nullptr; }
+    bool has_pin(int pin) const {
+        std::uint32_t bit = 0;
+        return find(pin, bit) != nullptr;
+    }
     int set_output(int pin, bool output);  // 0 or -errno
     int write(int pin, bool value);
     int read(int pin);                     // 0/1 or -errno
 
 private:
-    const GpioBlock* find(int pin) const;
+    // The block driving `pin` and the pin's bit in it.
+    const GpioBlock* find(int pin, std::uint32_t& bit) const;
     Hw& hw_;
     std::vector<GpioBlock> blocks_;
 };

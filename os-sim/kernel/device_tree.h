@@ -18,7 +18,8 @@ struct DeviceNode {
     std::string name, kind;
     std::uint64_t base = 0, size = 0;
     IrqLine* irq = nullptr;
-    std::string peer;  // mailboxes: the core at the other side ("rt0", "sec")
+    std::string peer;       // mailboxes: the core at the other side ("rt0", "sec")
+    std::vector<int> pins;  // GPIO blocks: the pin each register bit drives, when the variant says
 };
 
 struct DeviceTree {

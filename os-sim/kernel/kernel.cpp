@@ -112,8 +112,16 @@ void Kernel::boot(const BootHandoff& handoff) {
     std::vector<std::string> bound = {"console", "security mailbox", "nic"};
     std::vector<GpioBlock> gpio_blocks;
     for (const auto& node : tree_.peripherals) {
-        if (node.kind == "gpio")
-            if (auto b = GpioDriver::mt3620_block(node.base)) gpio_blocks.push_back(*b);
+        if (node.kind == "gpio") {
+            if (!node.pins.empty())
+                gpio_blocks.push_back({node.base, node.pins});
+            else if (auto b = GpioDriver::mt3620_block(node.base))
+                gpio_blocks.push_back(*b);
+        }
+        if (node.kind == "wdt" && !watchdog_) {
+            watchdog_ = std::make_unique<WatchdogDriver>(hw_, node.base);
+            bound.push_back("watchdog");
+        }
         if (node.kind == "mailbox" && node.peer.starts_with("rt") && node.irq) {
             intercore_[node.peer] = std::make_unique<IntercoreDriver>(
                 hw_, node.peer, node.base, node.irq, allocate_dma(IntercoreDriver::kBufferBytes),
@@ -126,7 +134,17 @@ void Kernel::boot(const BootHandoff& handoff) {
         bound.push_back(fmt::format("gpio ({} blocks)", gpio_blocks.size()));
     }
     klog("drivers: " + fmt::format("{}", fmt::join(bound, ", ")));
-    boot_stage("drivers");
+    Fields drivers = Fields::object();
+    if (watchdog_) {
+        const auto why = watchdog_->last_reset();
+        if (!why.empty()) {
+            klog("watchdog: the last reset was a " + why + " reset");
+            drivers["last_reset"] = why;
+        }
+        if (config_.watchdog_timeout_s && watchdog_->arm(static_cast<std::uint32_t>(config_.watchdog_timeout_s)))
+            klog(fmt::format("watchdog: armed, {} s", config_.watchdog_timeout_s));
+    }
+    boot_stage("drivers", std::move(drivers));
 
     mount_storage();
     boot_stage("storage", {{"mounted", storage_ready()}});

@@ -29,6 +29,7 @@
 #include "os-sim/drivers/nic_driver.h"
 #include "os-sim/drivers/security_driver.h"
 #include "os-sim/drivers/storage_driver.h"
+#include "os-sim/drivers/watchdog_driver.h"
 #include "os-sim/kernel/device_tree.h"
 #include "os-sim/kernel/flash_store.h"
 #include "os-sim/kernel/os_config.h"
@@ -149,6 +150,7 @@ public:
     SecurityDriver& security() { return *security_; }
     NicDriver& nic() { return *nic_; }
     GpioDriver* gpio() { return gpio_.get(); }
+    WatchdogDriver* watchdog() { return watchdog_.get(); }
     IntercoreDriver* intercore(const std::string& core);
     FlashStore& store() { return *store_; }
     bool storage_ready() const { return store_ && store_->mounted(); }
@@ -209,6 +211,7 @@ private:
     std::unique_ptr<SecurityDriver> security_;
     std::unique_ptr<NicDriver> nic_;
     std::unique_ptr<GpioDriver> gpio_;
+    std::unique_ptr<WatchdogDriver> watchdog_;
     std::map<std::string, std::unique_ptr<IntercoreDriver>> intercore_;
     std::unique_ptr<SecureFlashBackend> flash_backend_;
     std::unique_ptr<FlashStore> store_;

@@ -73,6 +73,8 @@ OsConfig OsConfig::from_json(const nlohmann::json& j) {
         optional_field(j, "report_upload_delay_s", c.report_upload_delay_s);
         optional_field(j, "report_queue_max", c.report_queue_max);
         optional_field(j, "panic_reboot_s", c.panic_reboot_s);
+        optional_field(j, "watchdog_timeout_s", c.watchdog_timeout_s);
+        if (c.watchdog_timeout_s > 64) throw InputError("OS config: watchdog_timeout_s is at most 64 (the MT3620 watchdog's range)");
         if (c.download_chunk_bytes == 0 || c.download_chunk_bytes > 64 * 1024)
             throw InputError("OS config: download_chunk_bytes must be 1 to 65536");
         if (c.restart_backoff_initial_ms == 0) throw InputError("OS config: restart_backoff_initial_ms must be positive");
@@ -117,6 +119,7 @@ nlohmann::json OsConfig::to_json() const {
     put_if("report_upload_delay_s", report_upload_delay_s, d.report_upload_delay_s);
     put_if("report_queue_max", report_queue_max, d.report_queue_max);
     put_if("panic_reboot_s", panic_reboot_s, d.panic_reboot_s);
+    put_if("watchdog_timeout_s", watchdog_timeout_s, d.watchdog_timeout_s);
     return j;
 }
 

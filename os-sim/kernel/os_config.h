@@ -46,6 +46,7 @@ struct OsConfig {
     std::uint64_t report_upload_delay_s = 10;        // batch crash reports for this long
     std::uint32_t report_queue_max = 1000;           // "at most 1,000 events" (§4)
     std::uint64_t panic_reboot_s = 5;
+    std::uint64_t watchdog_timeout_s = 32;           // 0: leave the watchdog off (kicked every quarter)
 
     // Throws InputError naming the field on a missing or malformed value.
     static OsConfig from_json(const nlohmann::json& j);

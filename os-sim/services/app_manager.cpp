@@ -43,6 +43,17 @@ int AppManager::run_init(Process& self) {
     service("crash-reporter", cap_sfs, [this](Process& p) { return kernel_.crash_reporter().run(p); });
     service("update-agent", cap_update_image | cap_query_image_info | cap_sfs,
             [this](Process& p) { return kernel_.update_agent().run(p); });
+    if (kernel_.watchdog() && kernel_.config().watchdog_timeout_s) {
+        // A service of its own, above the apps: a runaway app cannot starve it, a hung kernel does.
+        service("watchdogd", 0, [this](Process&) {
+            const auto period = sc_core::sc_time(static_cast<double>(kernel_.config().watchdog_timeout_s) / 4, sc_core::SC_SEC);
+            for (;;) {
+                kernel_.watchdog()->kick();
+                kernel_.cpu().block_for(period);
+            }
+            return 0;
+        });
+    }
     kernel_.klog("init: services started (attestation-agent, crash-reporter, update-agent)");
     kernel_.boot_stage("services");
 

@@ -477,3 +477,17 @@ TEST_CASE("a security-call flood from one app is throttled - another app's calls
     CHECK(worst_ns < 25'000'000ull);
     CHECK(rig.device.security().booted());
 }
+
+TEST_CASE("the kernel arms the watchdog at boot, logs why the last reset happened, and a service kicks it in time") {
+    OsRig rig;
+    rig.wdt.sta = 0x8000;  // as if the watchdog had reset the device
+    run_for(s(100));
+    CHECK(rig.wdt.mode == 0x01);           // enabled, reset mode
+    CHECK(rig.wdt.length_ticks == 32 * 32);  // 32 s
+    REQUIRE(rig.wdt.kicks.size() >= 12);
+    std::uint64_t worst = 0;
+    for (std::size_t i = 1; i < rig.wdt.kicks.size(); ++i) worst = std::max(worst, rig.wdt.kicks[i] - rig.wdt.kicks[i - 1]);
+    CHECK(worst <= 8'100'000'000ull);  // a quarter of the timeout
+    CHECK(rig.first(ev::os_boot_stage, {{"stage", "drivers"}})->field("last_reset") == "watchdog");
+    CHECK_THAT(rig.console, Catch::Contains("watchdog: the last reset was a watchdog reset"));
+}

@@ -55,6 +55,26 @@ public:
     std::uint32_t pads = 0;
 };
 
+// The A7 watchdog's registers (MediaTek keys): records the mode, length and every kick; the
+// status register reads as the test sets it (why the "last" reset happened).
+class WdtDouble : public Peripheral {
+public:
+    WdtDouble(sc_core::sc_module_name name, DeviceContext& d) : Peripheral(name, d, sc_core::sc_time(20, sc_core::SC_NS)) {
+        regs_.add("WDT_MODE", 0x30).on_write([this](std::uint32_t, std::uint32_t v) {
+            if ((v >> 8) == 0x22) mode = v & 0xFF;
+        });
+        regs_.add("WDT_LENGTH", 0x34).on_write([this](std::uint32_t, std::uint32_t v) {
+            if ((v & 0x1F) == 0x08) length_ticks = v >> 5;
+        });
+        regs_.add("WDT_RESTART", 0x38, 0, Access::wo).on_write([this](std::uint32_t, std::uint32_t v) {
+            if (v == 0x1971) kicks.push_back(sc_core::sc_time_stamp().value() / 1000);  // ns
+        });
+        regs_.add("WDT_STA", 0x3C, 0, Access::ro).on_read([this](bool) { return sta; });
+    }
+    std::uint32_t mode = 0, length_ticks = 0, sta = 0;
+    std::vector<std::uint64_t> kicks;
+};
+
 // The real-time core's end of the A7<->RT0 mailbox: takes the buffer addresses from the setup
 // commands, then answers each message from the app core with "pong: <message>".
 class RtEchoDouble : public sc_core::sc_module {
@@ -196,6 +216,7 @@ public:
         // Hardware main does not have yet, as test doubles on the bus.
         auto& router = device.router();
         router.map(BusRegion{"gpio_pwm0", 0x38010000, 0x1000, router.attach(gpio.socket), 0, {}, false});
+        router.map(BusRegion{"wdt_a7", 0x30050000, 0x100, router.attach(wdt.socket), 0, {}, false});
         router.map(BusRegion{"mbox_rt0.a", 0x31010000, 0x1000, router.attach(mbox.side(0).socket), 0,
                              {device.initiator("a7").id}, false});
         router.map(BusRegion{"mbox_rt0.b", 0x21050000, 0x1000, router.attach(mbox.side(1).socket), 0,
@@ -207,6 +228,7 @@ public:
         auto tree = device.os_device_tree(kEpoch);
         tree.peripherals.push_back({"gpio_pwm0", "gpio", 0x38010000, 0x1000, nullptr, ""});
         tree.peripherals.push_back({"mbox_rt0", "mailbox", 0x31010000, 0x1000, &mbox_a7_irq, "rt0"});
+        tree.peripherals.push_back({"wdt_a7", "wdt", 0x30050000, 0x100, nullptr, ""});
         os = std::make_unique<os::OsRuntime>(device.app_core(), tree);
         device.uart("uart_a7").on_transmit([this](char c) { console.push_back(c); });
     }
@@ -286,6 +308,7 @@ public:
     Device device{"dev0", load_variant(find_variant("mt3620")), ctx.device, bridge};
     crypto::EcPrivateKey root = crypto::EcPrivateKey::from_seed(Bytes(32, 0x11));
     GpioDouble gpio{"gpio_double", ctx.device};
+    WdtDouble wdt{"wdt_double", ctx.device};
     Mailbox mbox{"mbox_rt0", ctx.device, sc_core::sc_time(20, sc_core::SC_NS)};
     IrqLine mbox_a7_irq{"mbox_rt0_a7"}, mbox_rt_irq{"mbox_rt0_rt"};
     RtEchoDouble rt{"rt0_double", ctx.device, device.initiator("rt0"), mbox, mbox_rt_irq};

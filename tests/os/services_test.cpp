@@ -94,8 +94,11 @@ TEST_CASE("the report queue keeps at most report_queue_max reports, dropping the
     run_for(s(2));
     const auto queued = rig.count(ev::os_crash_queued, {{"app", "crashy"}});
     REQUIRE(queued > 3);
-    CHECK(rig.count(ev::os_crash_dropped) == queued - 3);
-    CHECK(rig.kernel().crash_reporter().queued() == 3);
+    // (The run may end between dropping the oldest and writing the newest.)
+    const auto dropped = rig.count(ev::os_crash_dropped);
+    CHECK(dropped >= queued - 3);
+    CHECK(dropped <= queued - 2);
+    CHECK(rig.kernel().crash_reporter().queued() <= 3);
 }
 
 TEST_CASE("an OS update installed through the agent boots as a test image and is confirmed (U1, U3)") {
