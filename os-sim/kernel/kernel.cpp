@@ -35,7 +35,12 @@ Kernel::Kernel(AppCore& core, DeviceTree tree)
       cpu_(core.clock(), /*slice=*/core.clock().hz() / 100 /* 10 ms */, tree_.costs.at("context_switch")),
       hw_(core.bus(), cpu_) {}
 
-Kernel::~Kernel() = default;
+Kernel::~Kernel() {
+    // Processes first: their address spaces give memory back to accounts owned by the app
+    // containers and the kernel, which go after them.
+    spawn_queue_.clear();
+    processes_.clear();
+}
 
 std::uint64_t Kernel::cost(const std::string& name) const {
     auto it = tree_.costs.find(name);
@@ -219,11 +224,13 @@ Process* Kernel::process(int pid) {
 Process* Kernel::current() { return process(cpu_.running()); }
 
 Process& Kernel::spawn(SpawnRequest r) {
-    // Zombies nobody will wait for, whose threads have ended, are forgotten here.
+    // Zombies nobody will wait for, whose threads have ended, are forgotten here — a while
+    // after they died, so no one is still looking at their exit event.
     for (auto it = processes_.begin(); it != processes_.end();) {
         auto& z = *it->second;
         const bool orphaned = z.ppid <= 1 || !process(z.ppid) || !process(z.ppid)->alive();
-        if (!z.alive() && orphaned && (!z.thread.valid() || z.thread.terminated()))
+        const bool settled = sim_now_ns() - z.died_ns > 1'000'000'000ull;
+        if (!z.alive() && orphaned && settled && (!z.thread.valid() || z.thread.terminated()))
             it = processes_.erase(it);
         else
             ++it;
@@ -293,6 +300,7 @@ void Kernel::start_thread(Process& p) {
 void Kernel::reap(Process& p, int status) {
     if (!p.alive()) return;
     p.state = ProcessState::zombie;
+    p.died_ns = sim_now_ns();
     p.exit_status = status;
     p.pending = 0;
     for (auto& [fd, file] : p.fds.all())

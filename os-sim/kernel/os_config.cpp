@@ -62,6 +62,7 @@ OsConfig OsConfig::from_json(const nlohmann::json& j) {
         optional_field(j, "update_confirm_after_s", c.update_confirm_after_s);
         optional_field(j, "download_chunk_bytes", c.download_chunk_bytes);
         optional_field(j, "download_min_bytes_per_s", c.download_min_bytes_per_s);
+        optional_field(j, "download_allowance_ms", c.download_allowance_ms);
         optional_field(j, "max_update_deferral_s", c.max_update_deferral_s);
         optional_field(j, "app_memory_kib", c.app_memory_kib);
         optional_field(j, "app_max_processes", c.app_max_processes);
@@ -108,6 +109,7 @@ nlohmann::json OsConfig::to_json() const {
     put_if("update_confirm_after_s", update_confirm_after_s, d.update_confirm_after_s);
     put_if("download_chunk_bytes", download_chunk_bytes, d.download_chunk_bytes);
     put_if("download_min_bytes_per_s", download_min_bytes_per_s, d.download_min_bytes_per_s);
+    put_if("download_allowance_ms", download_allowance_ms, d.download_allowance_ms);
     put_if("max_update_deferral_s", max_update_deferral_s, d.max_update_deferral_s);
     put_if("app_memory_kib", app_memory_kib, d.app_memory_kib);
     put_if("app_max_processes", app_max_processes, d.app_max_processes);

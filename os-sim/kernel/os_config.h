@@ -32,7 +32,8 @@ struct OsConfig {
     std::uint64_t update_retry_s = 3600;
     std::uint64_t update_confirm_after_s = 30;       // a test boot is healthy after this long
     std::uint64_t download_chunk_bytes = 16 * 1024;
-    std::uint64_t download_min_bytes_per_s = 512;    // slower than this is slow retrieval (U9)
+    std::uint64_t download_min_bytes_per_s = 512;    // slower than this is slow retrieval (U9) ...
+    std::uint64_t download_allowance_ms = 1000;      // ... beyond this allowance per request
     std::uint64_t max_update_deferral_s = 24 * 3600; // an app may hold an install back this long
 
     std::uint64_t app_memory_kib = 256;              // per high-level app (§1.2)

@@ -55,6 +55,7 @@ struct Process {
     std::uint32_t caps = 0;
     ProcessState state = ProcessState::runnable;
     int exit_status = 0;
+    std::uint64_t died_ns = 0;
     int term_signal = 0;                // the signal that ended it, or 0
     std::string crash_detail;           // why it crashed, when it did
     FdTable fds;

@@ -325,9 +325,9 @@ std::optional<std::string> UpdateAgent::download_and_stage(const protocol::Manif
         req.method = "GET";
         req.target = "/v1/images/" + image.sha256;
         req.headers = {{"Range", fmt::format("bytes={}-{}", at, at + want - 1)}};
-        // The whole chunk must arrive at the floor rate (plus a second for the connection).
+        // The whole chunk must arrive at the floor rate (plus an allowance for the connection).
         const auto allowed_ns = (want * 1'000'000'000ull) / std::max<std::uint64_t>(config.download_min_bytes_per_s, 1) +
-                                1'000'000'000ull;
+                                config.download_allowance_ms * 1'000'000ull;
         const auto deadline = sc_core::sc_time_stamp() + sc_core::sc_time(static_cast<double>(allowed_ns), sc_core::SC_NS);
         auto r = kernel_.networkd().cloud_request(req, /*authenticate=*/true, want, deadline);
         if (!r.response) return r.error.starts_with("too slow") ? "slow retrieval: " + r.error : r.error;

@@ -197,6 +197,25 @@ TEST_CASE("an image longer than the manifest says is cut off, not installed (U8)
     CHECK(rig.count(ev::sec_device_reset) == 0);
 }
 
+TEST_CASE("an image that arrives slower than the floor rate is abandoned and the device keeps working (U9)") {
+    FakeCloud cloud(sim_unix_s);
+    register_app("/test/idle", idle);
+    // A floor no link meets: every chunk is "still arriving" at its deadline.
+    auto o = cloud_options(cloud, {{"download_min_bytes_per_s", 1'000'000'000}, {"download_allowance_ms", 0},
+                                   {"update_retry_s", 100000}});
+    o.apps = {{manifest("worker", "/test/idle")}};
+    OsRig rig(o);
+    const auto v2 = rig.os_image("2.0.0", 2, rig.os_config_json());
+    cloud.publish(manifest_with({cloud.add_image(v2, 7, kOsComponent, "2.0.0", 2)}));
+    run_for(s(20));
+    const auto* failed = rig.first(ev::os_update_download_failed, {{"component", kOsComponent}});
+    REQUIRE(failed);
+    CHECK_THAT(failed->field("reason"), Catch::Contains("slow retrieval"));
+    CHECK(rig.count(ev::sec_update_installed) == 0);
+    CHECK(rig.count(ev::sec_device_reset) == 0);
+    CHECK(rig.count(ev::os_app_exited) == 0);  // the device keeps working
+}
+
 TEST_CASE("an image whose requirement the device does not meet is withheld (U10)") {
     FakeCloud cloud(sim_unix_s);
     OsRig rig(cloud_options(cloud));
