@@ -24,7 +24,8 @@ namespace fs = std::filesystem;
 struct RunArgs {
     std::vector<std::string> files;
     int jobs = 2;
-    std::string events, junit, filter, result_json;
+    std::string events, junit, filter, result_json, vcd, trace;
+    std::vector<std::string> trace_filters;
     bool quiet = false, json = false, keep_work = false;
 } g_args;
 
@@ -46,6 +47,9 @@ scenario::Outcome run_here(const std::string& file, const fs::path& events_file)
     o.events_file = events_file;
     o.spherevp_binary = self_binary();
     o.keep_work_dir = g_args.keep_work;
+    o.vcd_file = g_args.vcd;
+    o.trace_file = g_args.trace;
+    o.trace_filters = g_args.trace_filters;
     return scenario::Outcome::from(scenario::run(s, o));
 }
 
@@ -160,6 +164,9 @@ void register_run(CLI::App& root) {
     cmd->add_flag("--quiet", g_args.quiet, "print nothing but errors; the exit code tells the result");
     cmd->add_flag("--json", g_args.json, "print results as JSON");
     cmd->add_flag("--keep-work", g_args.keep_work, "keep each run's work directory (cloud database, logs)");
+    cmd->add_option("--vcd", g_args.vcd, "write a VCD waveform (GTKWave): interrupt lines, core resets, GPIO pins (one scenario)");
+    cmd->add_option("--trace", g_args.trace, "write the bus transactions: FILE.json is a Chrome/Perfetto trace, else JSON lines (one scenario)");
+    cmd->add_option("--trace-filter", g_args.trace_filters, "keep only initiator=NAME[,NAME] or range=FIRST-LAST (repeatable)");
     cmd->add_option("--result-json", g_args.result_json)->group("");  // internal: a child's result for the parent
     set_action(cmd, [] {
         std::vector<std::string> files;
@@ -169,6 +176,10 @@ void register_run(CLI::App& root) {
         }
         if (files.empty()) {
             std::cerr << "spherevp: no scenario matches --filter " << g_args.filter << "\n";
+            return kExitInvalidInput;
+        }
+        if (files.size() > 1 && (!g_args.vcd.empty() || !g_args.trace.empty())) {
+            std::cerr << "spherevp: --vcd and --trace record one scenario; give one file\n";
             return kExitInvalidInput;
         }
         return files.size() == 1 ? run_single(files.front()) : run_many(files);

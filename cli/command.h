@@ -30,5 +30,6 @@ void register_events(CLI::App& root);
 void register_run(CLI::App& root);
 void register_platform(CLI::App& root);
 void register_cloud(CLI::App& root);
+void register_iss(CLI::App& root);
 
 }  // namespace svp::cli

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
     register_image(app);
     register_events(app);
     register_cloud(app);
+    register_iss(app);
 
     try {
         app.parse(argc, argv);

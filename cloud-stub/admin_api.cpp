@@ -13,35 +13,6 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-[[noreturn]] void malformed(const std::string& detail) { throw ApiError(400, reason::malformed, detail); }
-
-// Refuses query parameters the endpoint does not take: a typo must not silently list everything.
-void allow_only(const RequestScope& scope, std::initializer_list<std::string_view> names) {
-    for (const auto& [key, value] : scope.target.query)
-        if (std::find(names.begin(), names.end(), key) == names.end())
-            malformed(fmt::format("unknown query parameter '{}'", key));
-}
-
-std::size_t limit_param(const RequestScope& scope) {
-    auto it = scope.target.query.find("limit");
-    if (it == scope.target.query.end()) return kDefaultListLimit;
-    std::size_t n = 0;
-    const auto& text = it->second;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc() || end != text.data() + text.size() || n == 0 || n > kMaxListLimit)
-        malformed(fmt::format("limit must be an integer in 1 .. {}", kMaxListLimit));
-    return n;
-}
-
-std::string checked_device_id(const std::string& id) {
-    try {
-        protocol::device_key_from_id(id);
-    } catch (const InputError& e) {
-        malformed(e.what());
-    }
-    return id;
-}
-
 ojson optional_ns(const std::optional<std::int64_t>& v) { return v ? ojson(*v) : ojson(nullptr); }
 
 ojson image_json(const ImageRecord& r) {
@@ -54,7 +25,23 @@ ojson image_json(const ImageRecord& r) {
             {"security_counter", r.security_counter},
             {"size", r.size},
             {"signer_key_id", r.signer_key_id},
-            {"uploaded_ns", r.uploaded_ns}};
+            {"uploaded_ns", r.uploaded_ns},
+            {"sha256", r.sha256}};
+}
+
+std::string optional_reason(const ApiRequest& request) {
+    if (request.body.empty()) return {};
+    auto body = parse_json_object(request.body);
+    allow_fields(body, {"reason"});
+    return body.contains("reason") ? required_string(body, "reason", kMaxRevokeReasonLength) : std::string();
+}
+
+// The device named by the route's {id}, recorded as the request's subject.
+std::string route_device(RequestScope& scope) {
+    const auto device_id = checked_device_id(scope.params.at("id"));
+    scope.subject = device_id;
+    scope.event_fields["device"] = device_id;
+    return device_id;
 }
 
 }  // namespace
@@ -118,13 +105,24 @@ ApiResponse AdminApi::list_images(const ApiRequest&, RequestScope& scope) {
 ApiResponse AdminApi::list_devices(const ApiRequest&, RequestScope& scope) {
     allow_only(scope, {});
     ojson list = ojson::array();
+    const auto default_group = ctx_.deployments.default_group_id();
     for (const auto& d : ctx_.store.devices()) {
+        auto group = ctx_.deployments.group(d.group_id.value_or(default_group));
+        auto product = ctx_.deployments.find_product(group->product_id);
         ojson j = {{"device_id", d.device_id},
                    {"first_seen_ns", optional_ns(d.first_seen_ns)},
                    {"last_attested_ns", optional_ns(d.last_attested_ns)},
                    {"revoked", d.revoked()},
                    {"revoked_ns", optional_ns(d.revoked_ns)},
-                   {"revoke_reason", d.revoke_reason}};
+                   {"revoke_reason", d.revoke_reason},
+                   {"quarantined", d.quarantined()},
+                   {"quarantined_ns", optional_ns(d.quarantined_ns)},
+                   {"quarantine_reason", d.quarantine_reason},
+                   {"product", product->name},
+                   {"group", group->name},
+                   {"claimed", d.group_id.has_value()},
+                   {"installed", d.installed.empty() ? ojson(nullptr) : ojson::parse(d.installed)},
+                   {"installed_ns", optional_ns(d.installed_ns)}};
         auto certs = ctx_.store.certificates(d.device_id);
         j["certificates"] = certs.size();
         if (!certs.empty())
@@ -136,14 +134,8 @@ ApiResponse AdminApi::list_devices(const ApiRequest&, RequestScope& scope) {
 
 ApiResponse AdminApi::revoke_device(const ApiRequest& request, RequestScope& scope) {
     allow_only(scope, {});
-    const auto device_id = checked_device_id(scope.params.at("id"));
-    scope.subject = device_id;
-    scope.event_fields["device"] = device_id;
-    std::string why;
-    if (!request.body.empty()) {
-        auto body = parse_json_object(request.body);
-        if (body.contains("reason")) why = required_string(body, "reason", kMaxRevokeReasonLength);
-    }
+    const auto device_id = route_device(scope);
+    const auto why = optional_reason(request);
     const bool changed = ctx_.store.revoke_device(device_id, ctx_.clock.now_unix_ns(), why);
     if (changed) {
         ctx_.audit_ok("admin", scope.action, device_id, why);
@@ -155,6 +147,68 @@ ApiResponse AdminApi::revoke_device(const ApiRequest& request, RequestScope& sco
                   {"already_revoked", !changed},
                   {"revoked_ns", optional_ns(device->revoked_ns)},
                   {"revoke_reason", device->revoke_reason}}};
+}
+
+ApiResponse AdminApi::quarantine_device(const ApiRequest& request, RequestScope& scope) {
+    allow_only(scope, {});
+    const auto device_id = route_device(scope);
+    const auto why = optional_reason(request);
+    const bool changed = ctx_.store.quarantine_device(device_id, ctx_.clock.now_unix_ns(), why);
+    if (changed) {
+        ctx_.audit_ok("admin", scope.action, device_id, why);
+        ctx_.events.emit(ev::cloud_admin_device_quarantined, {{"device", device_id}, {"reason", why}});
+    }
+    auto device = ctx_.store.find_device(device_id);
+    return {200, {{"device_id", device_id},
+                  {"quarantined", true},
+                  {"already_quarantined", !changed},
+                  {"quarantined_ns", optional_ns(device->quarantined_ns)},
+                  {"quarantine_reason", device->quarantine_reason}}};
+}
+
+ApiResponse AdminApi::release_device(const ApiRequest& request, RequestScope& scope) {
+    allow_only(scope, {});
+    const auto device_id = route_device(scope);
+    allow_fields(optional_json_object(request.body), {});
+    const bool changed = ctx_.store.release_device(device_id);
+    if (changed) {
+        ctx_.audit_ok("admin", scope.action, device_id, "");
+        ctx_.events.emit(ev::cloud_admin_device_released, {{"device", device_id}});
+    }
+    return {200, {{"device_id", device_id}, {"quarantined", false}, {"was_quarantined", changed}}};
+}
+
+ApiResponse AdminApi::claim_device(const ApiRequest& request, RequestScope& scope) {
+    allow_only(scope, {});
+    const auto device_id = route_device(scope);
+    auto body = parse_json_object(request.body);
+    allow_fields(body, {"product", "group"});
+    const auto product_ref = required_string(body, "product", kMaxNameLength);
+    const auto group_name = required_string(body, "group", kMaxNameLength);
+    auto product = ctx_.deployments.find_product(product_ref);
+    if (!product) throw ApiError(404, reason::not_found, "no product '" + product_ref + "'");
+    auto group = ctx_.deployments.find_group(product->product_id, group_name);
+    if (!group) throw ApiError(404, reason::not_found, "product '" + product->name + "' has no group '" + group_name + "'");
+    ctx_.store.assign_group(device_id, group->group_id);
+    signer_.resign_for_newcomers(*group, "admin");
+    ctx_.audit_ok("admin", scope.action, device_id, product->name + " / " + group->name);
+    ctx_.events.emit(ev::cloud_admin_device_claimed,
+                     {{"device", device_id}, {"product", product->name}, {"group", group->name}});
+    return {200, {{"device_id", device_id}, {"product", product->name}, {"product_id", product->product_id},
+                  {"group", group->name}}};
+}
+
+ApiResponse AdminApi::reports(const ApiRequest&, RequestScope& scope) {
+    allow_only(scope, {"device", "limit"});
+    std::string device;
+    if (auto it = scope.target.query.find("device"); it != scope.target.query.end())
+        device = checked_device_id(it->second);
+    ojson list = ojson::array();
+    for (const auto& r : ctx_.store.reports(device, limit_param(scope)))
+        list.push_back({{"device_id", r.device_id}, {"seq", r.seq}, {"app", r.app}, {"kind", r.kind},
+                        {"status", r.status}, {"time_ms", r.time_ms}, {"detail", r.detail},
+                        {"received_ns", r.received_ns}});
+    return {200, {{"reports", list}}};
 }
 
 ApiResponse AdminApi::audit_log(const ApiRequest&, RequestScope& scope) {

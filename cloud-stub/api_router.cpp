@@ -35,7 +35,8 @@ std::string printable(std::string_view text) {
 }  // namespace
 
 ApiRouter::ApiRouter(ServiceContext& context, const AdminToken& token)
-    : ctx_(context), attestation_(context), telemetry_(context), admin_(context, token) {
+    : ctx_(context), attestation_(context), telemetry_(context), updates_(context), reports_(context),
+      admin_(context, token), deployments_(context) {
     auto bind = [](auto* api, auto method) {
         return [api, method](const ApiRequest& r, RequestScope& s) { return (api->*method)(r, s); };
     };
@@ -43,12 +44,35 @@ ApiRouter::ApiRouter(ServiceContext& context, const AdminToken& token)
         {"POST", {"v1", "attestation", "challenge"}, "attest.challenge", Area::attestation, bind(&attestation_, &AttestationApi::challenge)},
         {"POST", {"v1", "attestation", "quote"}, "attest.quote", Area::attestation, bind(&attestation_, &AttestationApi::quote)},
         {"POST", {"v1", "telemetry"}, "telemetry.upload", Area::telemetry, bind(&telemetry_, &TelemetryApi::upload)},
+        {"POST", {"v1", "updates", "check"}, "update.check", Area::updates, bind(&updates_, &UpdateApi::check)},
+        {"GET", {"v1", "images", "{sha256}"}, "image.download", Area::updates, bind(&updates_, &UpdateApi::image)},
+        {"GET", {"v1", "update-key"}, "update.key", Area::updates, bind(&updates_, &UpdateApi::update_key)},
+        {"POST", {"v1", "reports"}, "reports.upload", Area::reports, bind(&reports_, &ReportApi::upload)},
         {"POST", {"admin", "v1", "images"}, "image.upload", Area::admin, bind(&admin_, &AdminApi::upload_image)},
         {"GET", {"admin", "v1", "images"}, "image.list", Area::admin, bind(&admin_, &AdminApi::list_images)},
         {"GET", {"admin", "v1", "devices"}, "device.list", Area::admin, bind(&admin_, &AdminApi::list_devices)},
         {"POST", {"admin", "v1", "devices", "{id}", "revoke"}, "device.revoke", Area::admin, bind(&admin_, &AdminApi::revoke_device)},
+        {"POST", {"admin", "v1", "devices", "{id}", "quarantine"}, "device.quarantine", Area::admin, bind(&admin_, &AdminApi::quarantine_device)},
+        {"POST", {"admin", "v1", "devices", "{id}", "release"}, "device.release", Area::admin, bind(&admin_, &AdminApi::release_device)},
+        {"POST", {"admin", "v1", "devices", "{id}", "claim"}, "device.claim", Area::admin, bind(&admin_, &AdminApi::claim_device)},
         {"GET", {"admin", "v1", "audit"}, "audit.list", Area::admin, bind(&admin_, &AdminApi::audit_log)},
         {"GET", {"admin", "v1", "telemetry"}, "telemetry.list", Area::admin, bind(&admin_, &AdminApi::telemetry)},
+        {"GET", {"admin", "v1", "reports"}, "reports.list", Area::admin, bind(&admin_, &AdminApi::reports)},
+        {"POST", {"admin", "v1", "products"}, "product.create", Area::admin, bind(&deployments_, &DeploymentApi::create_product)},
+        {"GET", {"admin", "v1", "products"}, "product.list", Area::admin, bind(&deployments_, &DeploymentApi::list_products)},
+        {"GET", {"admin", "v1", "products", "{product}", "groups"}, "group.list", Area::admin, bind(&deployments_, &DeploymentApi::list_groups)},
+        {"POST", {"admin", "v1", "products", "{product}", "groups"}, "group.create", Area::admin, bind(&deployments_, &DeploymentApi::create_group)},
+        {"PATCH", {"admin", "v1", "products", "{product}", "groups", "{group}"}, "group.update", Area::admin, bind(&deployments_, &DeploymentApi::update_group)},
+        {"POST", {"admin", "v1", "products", "{product}", "groups", "{group}", "freeze"}, "group.freeze", Area::admin, bind(&deployments_, &DeploymentApi::freeze_group)},
+        {"POST", {"admin", "v1", "products", "{product}", "groups", "{group}", "unfreeze"}, "group.unfreeze", Area::admin, bind(&deployments_, &DeploymentApi::unfreeze_group)},
+        {"POST", {"admin", "v1", "products", "{product}", "groups", "{group}", "deployments"}, "deployment.create", Area::admin, bind(&deployments_, &DeploymentApi::deploy)},
+        {"GET", {"admin", "v1", "products", "{product}", "groups", "{group}", "deployments"}, "deployment.list", Area::admin, bind(&deployments_, &DeploymentApi::list_deployments)},
+        {"GET", {"admin", "v1", "products", "{product}", "groups", "{group}", "manifests"}, "manifest.list", Area::admin, bind(&deployments_, &DeploymentApi::list_manifests)},
+        {"GET", {"admin", "v1", "products", "{product}", "groups", "{group}", "manifests", "{version}"}, "manifest.get", Area::admin, bind(&deployments_, &DeploymentApi::get_manifest)},
+        {"POST", {"admin", "v1", "os-feeds", "{feed}", "releases"}, "os.publish", Area::admin, bind(&deployments_, &DeploymentApi::publish_os)},
+        {"GET", {"admin", "v1", "os-feeds"}, "os.list", Area::admin, bind(&deployments_, &DeploymentApi::list_feeds)},
+        {"GET", {"admin", "v1", "default-group"}, "default-group.get", Area::admin, bind(&deployments_, &DeploymentApi::get_default_group)},
+        {"PUT", {"admin", "v1", "default-group"}, "default-group.set", Area::admin, bind(&deployments_, &DeploymentApi::set_default_group)},
     };
 }
 
@@ -70,6 +94,7 @@ ApiResponse ApiRouter::handle(const ApiRequest& request) {
     RequestScope scope;
     scope.action = "http";
     scope.subject = path_only(request.target);
+    scope.connection = request.connection;
     const EventType* refused = &ev::cloud_http_refused;
     try {
         scope.target = parse_target(request.target);
@@ -78,6 +103,8 @@ ApiResponse ApiRouter::handle(const ApiRequest& request) {
         switch (route->area) {
         case Area::attestation: refused = &ev::cloud_attest_refused; break;
         case Area::telemetry: refused = &ev::cloud_telemetry_refused; break;
+        case Area::updates: refused = &ev::cloud_update_refused; break;
+        case Area::reports: refused = &ev::cloud_reports_refused; break;
         case Area::admin:
             refused = &ev::cloud_admin_refused;
             admin_.authenticate(request, scope);
@@ -94,13 +121,30 @@ ApiResponse ApiRouter::handle(const ApiRequest& request) {
 }
 
 ApiResponse ApiRouter::refuse(const ApiError& e, const RequestScope& scope, const EventType& event) {
-    ctx_.store.audit({0, ctx_.clock.now_unix_ns(), scope.actor, scope.action, printable(scope.subject), "refused",
-                      e.code(), printable(e.detail())});
+    ApiResponse response{e.status(), {{"error", e.code()}, {"detail", printable(e.detail())}}};
+    response.headers = e.headers();
+    if (e.recorded()) return response;
+    audit_refusal({0, ctx_.clock.now_unix_ns(), scope.actor, scope.action, printable(scope.subject), "refused", e.code(),
+                   printable(e.detail())});
     Fields fields = scope.event_fields;
     fields["action"] = scope.action;
     fields["reason"] = e.code();
     ctx_.events.emit(event, std::move(fields));
-    return {e.status(), {{"error", e.code()}, {"detail", printable(e.detail())}}};
+    return response;
+}
+
+void ApiRouter::audit_refusal(AuditRecord row) {
+    if (!ctx_.limits.refusal_audit.take("", row.at_ns).allowed) {
+        ++unaudited_refusals_;
+        return;
+    }
+    if (unaudited_refusals_ > 0) {
+        const auto n = std::exchange(unaudited_refusals_, 0);
+        ctx_.store.audit({0, row.at_ns, "service", "audit.summary", "", "refused", "audit-budget",
+                          fmt::format("{} refusals beyond the audit budget were not recorded one by one", n)});
+        ctx_.events.emit(ev::cloud_limit_audit_summarised, {{"refusals", n}});
+    }
+    ctx_.store.audit(std::move(row));
 }
 
 ApiResponse ApiRouter::refuse_request(const ApiError& error, std::string_view target) {
@@ -110,8 +154,10 @@ ApiResponse ApiRouter::refuse_request(const ApiError& error, std::string_view ta
     return refuse(error, scope, ev::cloud_http_refused);
 }
 
-std::size_t ApiRouter::body_limit(std::string_view method, std::string_view target,
-                                  std::string_view authorization) const {
+std::size_t ApiRouter::body_limit(std::string_view method, std::string_view target, std::string_view authorization,
+                                  const PeerCertificate& peer) const {
+    if (method == "POST" && path_only(target) == "/v1/reports" && peer.presented() && peer.verify_error == 0)
+        return kMaxReportUploadBytes;
     if (method == "POST" && path_only(target) == "/admin/v1/images") {
         ApiRequest probe;
         probe.authorization = std::string(authorization);

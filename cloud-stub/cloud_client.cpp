@@ -1,5 +1,6 @@
 #include "cloud-stub/cloud_client.h"
 
+#include <cctype>
 #include <charconv>
 
 #include <openssl/ssl.h>
@@ -37,6 +38,13 @@ bool is_ip_literal(const std::string& host) {
 }  // namespace
 
 nlohmann::json CloudResponse::json() const { return nlohmann::json::parse(body, nullptr, false); }
+
+std::string CloudResponse::header(std::string_view name) const {
+    std::string key(name);
+    for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto it = headers.find(key);
+    return it == headers.end() ? std::string() : it->second;
+}
 
 std::string CloudResponse::error() const {
     if (ok()) return {};
@@ -147,7 +155,13 @@ struct CloudClient::Impl {
         run("read response", [&](auto handler) { http::async_read(*stream, buffer, parser, std::move(handler)); });
         auto res = parser.release();
         if (!res.keep_alive()) drop();
-        return {static_cast<unsigned>(res.result_int()), std::move(res.body())};
+        CloudResponse out{static_cast<unsigned>(res.result_int()), std::move(res.body()), {}};
+        for (const auto& field : res) {
+            std::string name(field.name_string());
+            for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            out.headers[name] = std::string(field.value());
+        }
+        return out;
     }
 
     void drop() {
@@ -161,9 +175,12 @@ struct CloudClient::Impl {
 
 CloudClient::CloudClient(CloudClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 CloudClient::~CloudClient() = default;
+CloudClient::CloudClient(CloudClient&&) noexcept = default;
+CloudClient& CloudClient::operator=(CloudClient&&) noexcept = default;
 
 CloudResponse CloudClient::request(std::string_view method, std::string_view target, std::string body,
-                                   std::string_view content_type) {
+                                   std::string_view content_type,
+                                   const std::vector<std::pair<std::string, std::string>>& headers) {
     http::request<http::string_body> req{http::string_to_verb(beast::string_view(method.data(), method.size())),
                                          std::string(target), 11};
     if (req.method() == http::verb::unknown) throw std::invalid_argument("unknown HTTP method " + std::string(method));
@@ -171,6 +188,7 @@ CloudResponse CloudClient::request(std::string_view method, std::string_view tar
     req.set(http::field::user_agent, "spherevp-cloud-client");
     if (!impl_->options.bearer_token.empty()) req.set(http::field::authorization, "Bearer " + impl_->options.bearer_token);
     if (!body.empty()) req.set(http::field::content_type, std::string(content_type));
+    for (const auto& [name, value] : headers) req.set(name, value);
     req.body() = std::move(body);
     req.keep_alive(true);
     req.prepare_payload();

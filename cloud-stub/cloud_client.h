@@ -10,11 +10,14 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -31,7 +34,10 @@ public:
 struct CloudResponse {
     unsigned status = 0;
     std::string body;
+    std::map<std::string, std::string> headers;  // names in lower case
     bool ok() const { return status >= 200 && status < 300; }
+    // A response header ("" when absent); `name` in any case.
+    std::string header(std::string_view name) const;
     // The body as JSON; a body that is not JSON gives a discarded value.
     nlohmann::json json() const;
     // The refusal code of a 4xx/5xx ({"error": ...}), "" otherwise.
@@ -61,10 +67,14 @@ public:
     ~CloudClient();
     CloudClient(const CloudClient&) = delete;
     CloudClient& operator=(const CloudClient&) = delete;
+    CloudClient(CloudClient&&) noexcept;
+    CloudClient& operator=(CloudClient&&) noexcept;
 
     // Throws CloudClientError when no response could be had; any HTTP status is a response.
+    // `headers` are sent as well (a Range, say).
     CloudResponse request(std::string_view method, std::string_view target, std::string body = {},
-                          std::string_view content_type = "application/json");
+                          std::string_view content_type = "application/json",
+                          const std::vector<std::pair<std::string, std::string>>& headers = {});
     CloudResponse get(std::string_view target) { return request("GET", target); }
     CloudResponse post_json(std::string_view target, const nlohmann::json& body) {
         return request("POST", target, body.dump());

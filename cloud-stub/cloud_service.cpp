@@ -85,11 +85,13 @@ CloudService::CloudService(const ServeConfig& config)
       sync_(config.clock_file ? protocol::SimSync::try_open(*config.clock_file) : std::nullopt),
       random_(make_random(config)),
       store_(checked_db(config.db), clock_.now_unix_ns()),
+      deployments_(store_.database()),
       pki_(ServicePki::load_or_create(sibling(config.db, ".pki"), clock_.now_unix_s(), random_)),
       token_(AdminToken::load_or_create(sibling(config.db, ".admin-token"), random_)),
       events_(clock_, config.events_file),
-      context_{store_, pki_, clock_, random_, events_},
+      context_{store_, deployments_, pki_, clock_, random_, events_, limits_},
       router_(context_, token_) {
+    if (config.device_rate_limit) limits_.devices = RateLimiter(*config.device_rate_limit);
     // A copy of the clock (it shares the mapped file): the log outlives no object of ours.
     log::set_time_source([clock = clock_] { return clock.event_time_ns(); });
     events_.emit(ev::cloud_service_started, {{"schema", store_.schema_version()},
@@ -122,6 +124,7 @@ void CloudService::serve(const std::string& listen, const std::function<void(con
                                     {"service_ca", pki_.paths().service_ca().string()},
                                     {"admin_token_file", token_.path().string()},
                                     {"tenant_ca", pki_.paths().tenant_ca().string()},
+                                    {"update_key", pki_.paths().update_key_public().string()},
                                     {"db", store_.path().string()},
                                     {"pid", ::getpid()}};
     on_ready(ready);

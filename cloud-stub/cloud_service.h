@@ -28,6 +28,7 @@ struct ServeConfig {
     std::optional<std::uint64_t> seed;                    // --seed: reproducible randomness
     std::optional<std::filesystem::path> clock_file;      // --clock-file: the runner's clock
     std::optional<std::filesystem::path> events_file;     // --events: JSON lines
+    std::optional<RateLimit> device_rate_limit;           // --rate-limit: per device (default kDefaultDeviceRateLimit)
 };
 
 class CloudService {
@@ -43,6 +44,7 @@ public:
 
     ApiRouter& router() { return router_; }
     CloudStore& store() { return store_; }
+    DeploymentStore& deployments() { return deployments_; }
     const ServicePki& pki() const { return pki_; }
     const AdminToken& admin_token() const { return token_; }
     const ServiceClock& clock() const { return clock_; }
@@ -53,9 +55,11 @@ private:
     std::optional<protocol::SimSync> sync_;
     ServiceRandom random_;
     CloudStore store_;
+    DeploymentStore deployments_;
     ServicePki pki_;
     AdminToken token_;
     CloudEventLog events_;
+    ServiceLimits limits_;
     ServiceContext context_;
     ApiRouter router_;
 };

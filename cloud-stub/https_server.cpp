@@ -38,7 +38,7 @@ void HttpsServer::accept() {
             socket.set_option(tcp::no_delay(true));
             auto live = live_;
             auto session = std::make_shared<HttpsSession>(std::move(socket), tls_, router_, wall_clock_timeouts_, sync_,
-                                                          [live](HttpsSession* s) { live->erase(s); });
+                                                          ++connections_, [live](HttpsSession* s) { live->erase(s); });
             live_->insert(session.get());
             session->start();
         }

@@ -43,6 +43,7 @@ private:
     // stop() reach them. Each removes itself as it is destroyed.
     std::shared_ptr<std::unordered_set<HttpsSession*>> live_ = std::make_shared<std::unordered_set<HttpsSession*>>();
     bool stopped_ = false;
+    std::uint64_t connections_ = 0;
 };
 
 }  // namespace svp::cloud

@@ -48,10 +48,10 @@ bool is_http_error(const beast::error_code& ec) {
 }  // namespace
 
 HttpsSession::HttpsSession(boost::asio::ip::tcp::socket socket, ssl::context& tls, ApiRouter& router,
-                           bool wall_clock_timeouts, protocol::SimSync* sync,
+                           bool wall_clock_timeouts, protocol::SimSync* sync, std::uint64_t id,
                            std::function<void(HttpsSession*)> on_closed)
     : stream_(SyncedSocket{std::move(socket), sync}, tls), router_(router), wall_clock_timeouts_(wall_clock_timeouts),
-      on_closed_(std::move(on_closed)) {}
+      on_closed_(std::move(on_closed)), id_(id) {}
 
 HttpsSession::~HttpsSession() {
     if (on_closed_) on_closed_(this);
@@ -108,7 +108,7 @@ void HttpsSession::on_header(beast::error_code ec) {
     }
     auto& req = parser_->get();
     const auto limit = router_.body_limit(std::string(req.method_string()), std::string(req.target()),
-                                          std::string(req[http::field::authorization]));
+                                          std::string(req[http::field::authorization]), peer_);
     if (auto length = parser_->content_length(); length && *length > limit) {
         auto response = guarded([&] {
             return router_.refuse_request(
@@ -152,16 +152,18 @@ void HttpsSession::on_body(beast::error_code ec) {
     }
     auto req = parser_->release();
     ApiRequest request{std::string(req.method_string()), std::string(req.target()),
-                       std::string(req[http::field::authorization]), std::move(req.body()), peer_};
+                       std::string(req[http::field::authorization]), std::move(req.body()), peer_,
+                       std::string(req[http::field::range]), id_};
     send(guarded([&] { return router_.handle(request); }), req.keep_alive());
 }
 
 void HttpsSession::send(ApiResponse api, bool keep_alive) {
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(api.status), 11);
     res->set(http::field::server, "spherevp-cloud");
-    res->set(http::field::content_type, "application/json");
+    res->set(http::field::content_type, api.raw ? "application/octet-stream" : "application/json");
+    for (const auto& [name, value] : api.headers) res->set(name, value);
     res->keep_alive(keep_alive);
-    res->body() = to_text(api.body);
+    res->body() = api.raw ? std::move(*api.raw) : to_text(api.body);
     res->prepare_payload();
     in_flight_ = res;
     arm_timeout();

@@ -31,8 +31,10 @@ inline constexpr std::chrono::seconds kWallClockIdleTimeout{60};
 class HttpsSession : public std::enable_shared_from_this<HttpsSession> {
 public:
     // `sync` (may be null): the simulation's SimSync channel, for quiescence reporting.
+    // `id`: the connection's number (1, 2, ... in accept order), given to each request.
     HttpsSession(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context& tls, ApiRouter& router,
-                 bool wall_clock_timeouts, protocol::SimSync* sync, std::function<void(HttpsSession*)> on_closed);
+                 bool wall_clock_timeouts, protocol::SimSync* sync, std::uint64_t id,
+                 std::function<void(HttpsSession*)> on_closed);
     ~HttpsSession();
 
     void start();
@@ -58,6 +60,7 @@ private:
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
     std::shared_ptr<void> in_flight_;  // the message being written, kept alive until written
     PeerCertificate peer_;
+    std::uint64_t id_;
     bool closed_ = false;
 };
 

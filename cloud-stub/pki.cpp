@@ -75,14 +75,27 @@ Authority issue_server_certificate(const PkiPaths& paths, const Authority& ca, s
     return {std::move(cert), std::move(key)};
 }
 
+// The manifest signing key; a PKI made before manifests existed gets one at its next start.
+crypto::EcPrivateKey load_or_create_update_key(const PkiPaths& paths, ServiceRandom& random) {
+    if (fs::exists(paths.update_key())) {
+        auto key = crypto::EcPrivateKey::from_pem(read_secret_file(paths.update_key()), paths.update_key().string());
+        if (!fs::exists(paths.update_key_public())) write_file_atomic(paths.update_key_public(), as_bytes(key.public_key().pem()));
+        return key;
+    }
+    auto key = random.new_key("update-key");
+    write_secret_file(paths.update_key(), as_bytes(key.pem()));
+    write_file_atomic(paths.update_key_public(), as_bytes(key.public_key().pem()));
+    return key;
+}
+
 }  // namespace
 
 ServicePki::ServicePki(PkiPaths paths, crypto::Certificate service_ca, crypto::Certificate server_cert,
                        crypto::EcPrivateKey server_key, crypto::Certificate tenant_ca, crypto::EcPrivateKey tenant_key,
-                       bool created)
+                       crypto::EcPrivateKey update_key, bool created)
     : paths_(std::move(paths)), service_ca_(std::move(service_ca)), server_cert_(std::move(server_cert)),
       server_key_(std::move(server_key)), tenant_ca_(std::move(tenant_ca)), tenant_key_(std::move(tenant_key)),
-      created_(created) {}
+      update_key_(std::move(update_key)), created_(created) {}
 
 ServicePki ServicePki::load_or_create(const fs::path& dir, std::int64_t now_s, ServiceRandom& random) {
     PkiPaths paths{fs::absolute(dir).lexically_normal()};
@@ -110,9 +123,11 @@ ServicePki ServicePki::load_or_create(const fs::path& dir, std::int64_t now_s, S
         if (usable) server.emplace(Authority{std::move(cert), std::move(key)});
     }
     if (!server) server.emplace(issue_server_certificate(paths, service_ca, now_s, random));
+    auto update_key = load_or_create_update_key(paths, random);
 
     return ServicePki(std::move(paths), std::move(service_ca.cert), std::move(server->cert), std::move(server->key),
-                      std::move(tenant_ca.cert), std::move(tenant_ca.key), !have_service_ca || !have_tenant_ca);
+                      std::move(tenant_ca.cert), std::move(tenant_ca.key), std::move(update_key),
+                      !have_service_ca || !have_tenant_ca);
 }
 
 crypto::Certificate ServicePki::issue_device_certificate(const crypto::RawPublicKey& device_key, const Bytes& serial,

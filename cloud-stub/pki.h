@@ -6,6 +6,8 @@
 //   server      the TLS certificate, SAN IP:127.0.0.1 and DNS:localhost.
 //   tenant-ca   signs the 24-hour device certificates issued after attestation; the HTTPS
 //               server trusts it for mutual TLS (reference §4: tenant CA, 2-year lifetime).
+//   update key  signs update manifests (common/protocol/updates.h). Not a certificate: the
+//               device trusts the bare public key (update-key.pem), which its OS image carries.
 //
 // All ECDSA P-256 with SHA-256. Private keys are 0600 files. Validity is judged at the
 // service clock, so under a scenario the PKI starts at the scenario's epoch.
@@ -34,6 +36,8 @@ struct PkiPaths {
     std::filesystem::path server_key() const { return dir / "server.key"; }
     std::filesystem::path tenant_ca() const { return dir / "tenant-ca.pem"; }
     std::filesystem::path tenant_ca_key() const { return dir / "tenant-ca.key"; }
+    std::filesystem::path update_key_public() const { return dir / "update-key.pem"; }
+    std::filesystem::path update_key() const { return dir / "update.key"; }
 };
 
 class ServicePki {
@@ -53,12 +57,13 @@ public:
     const crypto::Certificate& server_certificate() const { return server_cert_; }
     const crypto::EcPrivateKey& server_key() const { return server_key_; }
     const crypto::Certificate& tenant_ca() const { return tenant_ca_; }
+    const crypto::EcPrivateKey& update_key() const { return update_key_; }
     bool created() const { return created_; }  // true when this start made the CAs
 
 private:
     ServicePki(PkiPaths paths, crypto::Certificate service_ca, crypto::Certificate server_cert,
                crypto::EcPrivateKey server_key, crypto::Certificate tenant_ca, crypto::EcPrivateKey tenant_key,
-               bool created);
+               crypto::EcPrivateKey update_key, bool created);
 
     PkiPaths paths_;
     crypto::Certificate service_ca_;
@@ -66,6 +71,7 @@ private:
     crypto::EcPrivateKey server_key_;
     crypto::Certificate tenant_ca_;
     crypto::EcPrivateKey tenant_key_;
+    crypto::EcPrivateKey update_key_;
     bool created_;
 };
 

@@ -64,6 +64,113 @@ CREATE TABLE audit (
     detail           TEXT NOT NULL
 );
 )sql"},
+    {2, "deployments, OS feeds, signed manifests, failure reports, quarantine, clone evidence", R"sql(
+-- Service-wide counters that only go up (never reused, even after rows are deleted):
+--   'attestation'  orders nonce issues and quote arrivals (the cloned-identity rule)
+--   'manifest'     manifest versions: one sequence for every group, so a device moved to
+--                  another group never sees a lower version than it already trusts
+CREATE TABLE counters (
+    name             TEXT PRIMARY KEY,
+    value            INTEGER NOT NULL
+);
+INSERT INTO counters(name, value) VALUES ('attestation', 0), ('manifest', 0);
+CREATE TABLE settings (
+    name             TEXT PRIMARY KEY,   -- 'default_group': where unclaimed devices land
+    value            TEXT NOT NULL
+);
+CREATE TABLE products (
+    product_id       TEXT PRIMARY KEY,   -- GUID, as in the image header's product id
+    name             TEXT NOT NULL UNIQUE,
+    description      TEXT NOT NULL,
+    created_ns       INTEGER NOT NULL
+);
+CREATE TABLE device_groups (
+    group_id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    product_id       TEXT NOT NULL REFERENCES products(product_id),
+    name             TEXT NOT NULL,
+    os_feed          TEXT NOT NULL CHECK (os_feed IN ('Retail', 'RetailEval')),
+    update_policy    TEXT NOT NULL CHECK (update_policy IN ('UpdateAll', 'No3rdPartyAppUpdates', 'NoUpdates')),
+    manifest_lifetime_s INTEGER NOT NULL,
+    frozen           INTEGER NOT NULL DEFAULT 0,  -- 1: the manifest is no longer re-signed (it expires)
+    created_ns       INTEGER NOT NULL,
+    UNIQUE (product_id, name)
+);
+-- Devices not claimed into a product get the Retail OS feed and nothing else.
+INSERT INTO products(product_id, name, description, created_ns)
+    VALUES ('00000000-0000-0000-0000-000000000000', 'Unassigned', 'devices not claimed into a product', 0);
+INSERT INTO device_groups(product_id, name, os_feed, update_policy, manifest_lifetime_s, created_ns)
+    VALUES ('00000000-0000-0000-0000-000000000000', 'Unassigned', 'Retail', 'No3rdPartyAppUpdates', 604800, 0);
+INSERT INTO settings(name, value) VALUES ('default_group', CAST(last_insert_rowid() AS TEXT));
+CREATE TABLE deployments (
+    deployment_id    INTEGER PRIMARY KEY AUTOINCREMENT,
+    group_id         INTEGER NOT NULL REFERENCES device_groups(group_id),
+    version          INTEGER NOT NULL,   -- 1, 2, 3 ... per group; the latest is the group's
+    created_ns       INTEGER NOT NULL,
+    UNIQUE (group_id, version)
+);
+CREATE TABLE deployment_images (
+    deployment_id    INTEGER NOT NULL REFERENCES deployments(deployment_id),
+    position         INTEGER NOT NULL,
+    measurement      TEXT NOT NULL REFERENCES images(measurement),
+    requires         TEXT NOT NULL,      -- JSON [{"component", "min_version"}]
+    PRIMARY KEY (deployment_id, position)
+);
+CREATE TABLE os_releases (
+    release_id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    feed             TEXT NOT NULL CHECK (feed IN ('Retail', 'RetailEval')),
+    version          INTEGER NOT NULL,   -- 1, 2, 3 ... per feed; the latest is the feed's
+    created_ns       INTEGER NOT NULL,
+    UNIQUE (feed, version)
+);
+CREATE TABLE os_release_images (
+    release_id       INTEGER NOT NULL REFERENCES os_releases(release_id),
+    position         INTEGER NOT NULL,
+    measurement      TEXT NOT NULL REFERENCES images(measurement),
+    PRIMARY KEY (release_id, position)
+);
+-- Every manifest ever signed, exactly as served (replay scenarios fetch old ones).
+CREATE TABLE manifests (
+    version          INTEGER PRIMARY KEY,
+    group_id         INTEGER NOT NULL REFERENCES device_groups(group_id),
+    expires_s        INTEGER NOT NULL,
+    signed_ns        INTEGER NOT NULL,
+    content          TEXT NOT NULL,      -- what it says apart from version and expiry: re-sign when it changes
+    json             TEXT NOT NULL       -- the SignedManifest as served
+);
+CREATE INDEX manifests_by_group ON manifests(group_id, version);
+CREATE TABLE manifest_images (
+    version          INTEGER NOT NULL REFERENCES manifests(version),
+    sha256           TEXT NOT NULL,      -- a device of the group may download this image
+    PRIMARY KEY (version, sha256)
+);
+CREATE INDEX manifest_images_by_sha256 ON manifest_images(sha256);
+CREATE TABLE reports (
+    device_id        TEXT NOT NULL,
+    seq              INTEGER NOT NULL,   -- the device's report number: a resend is stored once
+    app              TEXT NOT NULL,
+    kind             TEXT NOT NULL,
+    status           INTEGER NOT NULL,
+    time_ms          INTEGER NOT NULL,
+    detail           TEXT NOT NULL,
+    received_ns      INTEGER NOT NULL,
+    PRIMARY KEY (device_id, seq)
+);
+ALTER TABLE images ADD COLUMN sha256 TEXT;           -- SHA-256 of the stored file: its download name
+CREATE UNIQUE INDEX images_by_sha256 ON images(sha256);
+ALTER TABLE devices ADD COLUMN group_id INTEGER REFERENCES device_groups(group_id);  -- NULL: the default group
+ALTER TABLE devices ADD COLUMN quarantined_ns INTEGER;  -- NULL unless held (cloned identity, or an operator)
+ALTER TABLE devices ADD COLUMN quarantine_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN installed TEXT;        -- JSON the device reported at its latest update check
+ALTER TABLE devices ADD COLUMN installed_ns INTEGER;
+-- The cloned-identity rule: per device key, the 'attestation' order of its latest validly
+-- signed quote (kept apart from devices, which lists only devices that attested or were acted on).
+CREATE TABLE key_quotes (
+    device_id        TEXT PRIMARY KEY,
+    last_quote_order INTEGER NOT NULL
+);
+ALTER TABLE nonces ADD COLUMN issued_order INTEGER;   -- 'attestation' counter when issued
+ALTER TABLE nonces ADD COLUMN connection INTEGER;     -- the connection it was issued on (audit detail)
+)sql"},
 };
 
 }  // namespace

@@ -6,20 +6,42 @@
 #include <string>
 
 #include "cloud-stub/cloud_events.h"
+#include "cloud-stub/deployment_store.h"
 #include "cloud-stub/http_target.h"
 #include "cloud-stub/pki.h"
+#include "cloud-stub/rate_limiter.h"
 #include "cloud-stub/service_clock.h"
 #include "cloud-stub/service_random.h"
 #include "cloud-stub/store.h"
 
 namespace svp::cloud {
 
+// Per device: what a device may cost the stub (see DeviceGate). Default: a burst of 60
+// requests, then one a second.
+inline const RateLimit kDefaultDeviceRateLimit{1'000'000'000, 60};
+// Challenges naming devices the store has never seen share one bucket, so inventing device
+// ids does not buy a flooder fresh buckets (each challenge stores a nonce). A new device's
+// first attestation therefore waits, under a flood of them, for this budget: a thousand at
+// once, then a hundred a second.
+inline const RateLimit kUnknownDevicesRateLimit{10'000'000, 1000};
+// Refusals the audit log records one by one (each is an fsynced row); beyond this they are
+// counted and summarised in one row, so refusals cannot make the stub fsync without bound.
+inline const RateLimit kRefusalAuditRateLimit{10'000'000, 1000};
+
+struct ServiceLimits {
+    RateLimiter devices{kDefaultDeviceRateLimit};
+    RateLimiter unknown_devices{kUnknownDevicesRateLimit};
+    RateLimiter refusal_audit{kRefusalAuditRateLimit};
+};
+
 struct ServiceContext {
     CloudStore& store;
+    DeploymentStore& deployments;
     const ServicePki& pki;
     const ServiceClock& clock;
     ServiceRandom& random;
     CloudEventLog& events;
+    ServiceLimits& limits;
 
     // An audit row for a request that succeeded (refusals are audited by the router).
     void audit_ok(std::string actor, std::string action, std::string subject, std::string detail) {
@@ -37,6 +59,7 @@ struct RequestScope {
     std::string actor = "anonymous";            // a device id or "admin" once authenticated
     std::string subject;                        // the device, image or path concerned
     Fields event_fields = Fields::object();     // identity fields for the refusal event
+    std::uint64_t connection = 0;               // ApiRequest::connection
 };
 
 }  // namespace svp::cloud

@@ -14,6 +14,7 @@ ServiceRandom ServiceRandom::seeded(std::uint64_t seed) {
     r.nonces_.emplace(seed, "cloud/nonces");
     r.serials_.emplace(seed, "cloud/serials");
     r.tokens_.emplace(seed, "cloud/admin-token");
+    r.ids_.emplace(seed, "cloud/ids");
     return r;
 }
 
@@ -35,6 +36,14 @@ Bytes ServiceRandom::serial() {
 }
 
 std::string ServiceRandom::admin_token() { return to_hex(draw(tokens_, 32)); }
+
+std::string ServiceRandom::guid() {
+    auto b = draw(ids_, 16);
+    b[6] = static_cast<std::uint8_t>((b[6] & 0x0F) | 0x40);  // RFC 9562: version 4
+    b[8] = static_cast<std::uint8_t>((b[8] & 0x3F) | 0x80);  // variant 10
+    auto h = to_hex(b);
+    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
+}
 
 crypto::EcPrivateKey ServiceRandom::new_key(std::string_view purpose) {
     if (!seed_) return crypto::EcPrivateKey::generate();

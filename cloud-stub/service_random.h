@@ -22,6 +22,7 @@ public:
     Bytes nonce();               // attestation nonce (protocol::kNonceSize bytes)
     Bytes serial();              // certificate serial: 16 bytes, positive as X.509 requires
     std::string admin_token();   // 64 hex digits
+    std::string guid();          // a random (version 4) GUID, 8-4-4-4-12 lowercase hex: product ids
     // A new P-256 key for one of the service's own identities ("service-ca", "tenant-ca",
     // "server"). Seeded, each purpose has its own stream, so the PKI is the same whether it
     // was created before or after any request.
@@ -33,7 +34,7 @@ private:
     Bytes draw(std::optional<crypto::DeterministicRandom>& stream, std::size_t n);
 
     std::optional<std::uint64_t> seed_;
-    std::optional<crypto::DeterministicRandom> nonces_, serials_, tokens_;
+    std::optional<crypto::DeterministicRandom> nonces_, serials_, tokens_, ids_;
 };
 
 }  // namespace svp::cloud

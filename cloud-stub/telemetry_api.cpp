@@ -1,42 +1,16 @@
 #include "cloud-stub/telemetry_api.h"
 
-#include <openssl/x509_vfy.h>
-
 #include <fmt/format.h>
 
 #include "cloud-stub/json_body.h"
-#include "common/protocol/attestation.h"
 
 namespace svp::cloud {
 
-std::string TelemetryApi::authenticate_device(const PeerCertificate& peer, std::int64_t now_s) {
-    if (!peer.presented())
-        throw ApiError(401, "client-certificate-required",
-                       "this endpoint needs mutual TLS with the device certificate from attestation");
-    const auto& cert = *peer.certificate;
-    // Trust first: an expired certificate from a stranger is a stranger's, not an expired one.
-    if (peer.verify_error != X509_V_OK && peer.verify_error != X509_V_ERR_CERT_HAS_EXPIRED)
-        throw ApiError(401, "certificate-invalid", X509_verify_cert_error_string(peer.verify_error));
-    if (peer.verify_error == X509_V_ERR_CERT_HAS_EXPIRED || now_s > cert.not_after())
-        throw ApiError(401, "certificate-expired",
-                       fmt::format("the device certificate expired at {} (service time {}); attest again", cert.not_after(), now_s));
-    if (now_s < cert.not_before())
-        throw ApiError(401, "certificate-invalid", "the device certificate is not yet valid");
-    // The tenant CA only signs CN = hex(key); anything else was not issued by attestation.
-    const auto device_id = cert.subject_common_name();
-    if (device_id != protocol::device_id(cert.public_key().raw()))
-        throw ApiError(403, "identity-mismatch", "the certificate's common name is not the device id of its key");
-    return device_id;
-}
-
 ApiResponse TelemetryApi::upload(const ApiRequest& request, RequestScope& scope) {
     const auto now = ctx_.clock.now_unix_ns();
-    const auto device_id = authenticate_device(request.peer, now / 1'000'000'000);
-    scope.actor = device_id;
-    scope.subject = device_id;
-    scope.event_fields["device"] = device_id;
-    if (auto device = ctx_.store.find_device(device_id); device && device->revoked())
-        throw ApiError(403, "revoked", "this device is revoked");
+    const auto device_id = gate_.authenticate_device(request, scope, now / 1'000'000'000);
+    gate_.charge(device_id);
+    gate_.check_not_revoked(ctx_.store.find_device(device_id));
 
     auto body = parse_json_object(request.body);
     auto it = body.find("records");

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "cloud-stub/api_types.h"
+#include "cloud-stub/device_gate.h"
 #include "cloud-stub/service_context.h"
 
 namespace svp::cloud {
@@ -15,15 +16,14 @@ inline constexpr std::size_t kMaxTelemetryKindLength = 64;
 
 class TelemetryApi {
 public:
-    explicit TelemetryApi(ServiceContext& context) : ctx_(context) {}
+    explicit TelemetryApi(ServiceContext& context) : ctx_(context), gate_(context) {}
 
+    // A quarantined device's telemetry is still taken; a revoked device's is not.
     ApiResponse upload(const ApiRequest& request, RequestScope& scope);
-
-    // The device id of a request's client certificate; refuses (401/403) otherwise.
-    std::string authenticate_device(const PeerCertificate& peer, std::int64_t now_s);
 
 private:
     ServiceContext& ctx_;
+    DeviceGate gate_;
 };
 
 }  // namespace svp::cloud

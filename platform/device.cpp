@@ -1,5 +1,8 @@
 #include "platform/device.h"
 
+#include <fstream>
+#include <set>
+
 #include <fmt/format.h>
 
 #include "common/util/input_error.h"
@@ -13,12 +16,27 @@ sc_core::sc_time ns(double v) { return sc_core::sc_time(v, sc_core::SC_NS); }
 
 Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& context, HostBridge& bridge)
     : sc_module(name), variant_(std::move(variant)), context_(context) {
-    router_ = std::make_unique<Router>("bus", context_, ns(variant_.hop_ns));
+    router_ = std::make_unique<Router>("bus", context_, ns(variant_.bus.hop_ns));
+    std::vector<ClockDomain> clocks;
+    for (double mhz : variant_.initiator_clocks_mhz()) clocks.emplace_back(static_cast<std::uint64_t>(mhz * 1e6));
+    router_->set_initiator_clocks(std::move(clocks));
+    if (variant_.bus.contention)
+        router_->set_contention({static_cast<std::uint64_t>(variant_.bus.clock_mhz * 1e6), variant_.bus.width_bytes,
+                                 variant_.bus.arbitration_cycles, variant_.bus.window_cycles});
 
-    // Interrupt lines are named in the variant; create each once.
+    // Interrupt lines are named in the variant (the variant refuses a shared one); create each.
     for (const auto& p : variant_.peripherals)
         for (const auto& w : p.windows)
-            if (!w.irq.empty() && !irqs_.count(w.irq)) irqs_[w.irq] = std::make_unique<IrqLine>("irq_" + w.irq);
+            for (const auto* irq : {&w.irq, &w.irq_wr, &w.irq_rd})
+                if (!irq->empty() && !irqs_.count(*irq)) irqs_[*irq] = std::make_unique<IrqLine>("irq_" + *irq);
+    gpio_pins_ = std::make_unique<GpioPins>(context_, gpio_pin_count(variant_));
+
+    // Core states for the waveform: every core but the security core starts held in reset
+    // (the security core releases the app core; the RT cores have no model yet).
+    for (const auto& c : variant_.cores) {
+        auto sig = std::make_unique<ResetSignal>((c.name + "_in_reset").c_str(), c.kind != "security-core");
+        core_in_reset_[c.name] = std::move(sig);
+    }
 
     // ---- memories
     for (const auto& m : variant_.memories) {
@@ -32,26 +50,37 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
         } else {
             mem = std::make_unique<Memory>(m.name.c_str(), context_, m.size, ns(m.read_ns), ns(m.write_ns), m.kind == "rom");
         }
-        map_window(m.name, WindowSpec{m.base, m.size, m.visible_to, "", m.line}, mem->socket, true);
+        const unsigned port = router_->attach(mem->socket);
+        const int guard = guard_for(m.name, m.firewall);
+        map_region({m.name, m.base, m.size, port, 0, {}, m.dmi, guard, m.read_wait_states, m.write_wait_states}, m.visible_to);
+        for (const auto& a : m.aliases)
+            map_region({m.name + "@" + fmt::format("{:x}", a.base), a.base, a.size, port, a.offset, {}, m.dmi, guard,
+                        m.read_wait_states, m.write_wait_states},
+                       a.visible_to);
         memories_[m.name] = std::move(mem);
     }
 
     // ---- peripherals
     const auto reg_latency = ns(variant_.hop_ns > 0 ? variant_.hop_ns * 4 : 20);
     for (const auto& p : variant_.peripherals) {
+        current_ = &p;
         if (p.kind == "uart") {
             const auto& w = p.windows.front();
             auto u = std::make_unique<Uart>(p.name.c_str(), context_, reg_latency,
                                             static_cast<std::uint64_t>(p.clock_mhz * 1e6), irq_or_null(w.irq));
             map_window(p.name, w, u->socket, false);
+            blocks_[p.name] = u.get();
             uarts_[p.name] = std::move(u);
         } else if (p.kind == "mailbox") {
             auto mb = std::make_unique<Mailbox>(p.name.c_str(), context_, reg_latency);
             for (int side = 0; side < 2; ++side) {
                 const auto& w = p.windows[static_cast<std::size_t>(side)];
                 mb->side(side).set_irq(irq_or_null(w.irq));
+                mb->side(side).set_direction_irqs(irq_or_null(w.irq_wr), irq_or_null(w.irq_rd));
                 map_window(p.name + (side ? ".b" : ".a"), w, mb->side(side).socket, false);
             }
+            blocks_[p.name + ".a"] = &mb->side(0);
+            blocks_[p.name + ".b"] = &mb->side(1);
             mailboxes_[p.name] = std::move(mb);
         } else if (p.kind == "nic") {
             const auto& w = p.windows.front();
@@ -60,9 +89,71 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
                                              irq_or_null(w.irq));
             map_window(p.name, w, nic->socket, false);
             nic->dma().socket.bind(router_->from_initiators);
+            blocks_[p.name] = nic.get();
             nics_[p.name] = std::move(nic);
+        } else if (p.kind == "otp") {
+            const auto& w = p.windows.front();
+            std::vector<OtpRow> rows;
+            for (const auto& r : p.otp_rows) rows.push_back({r.name, r.words, r.secret});
+            otp_ = std::make_unique<OtpFuses>(p.name.c_str(), context_, reg_latency, rows,
+                                              sc_core::sc_time(p.program_us_per_word, sc_core::SC_US), irq_or_null(w.irq));
+            map_window(p.name, w, otp_->socket, false);
+            blocks_[p.name] = otp_.get();
+        } else if (p.kind == "flash-controller") {
+            const auto& w = p.windows.front();
+            auto* flash = dynamic_cast<NorFlash*>(memories_.at(p.flash).get());
+            flash_controller_ = std::make_unique<FlashController>(p.name.c_str(), context_, reg_latency, *flash, irq_or_null(w.irq));
+            map_window(p.name, w, flash_controller_->socket, false);
+            blocks_[p.name] = flash_controller_.get();
+        } else if (p.kind == "gpio") {
+            const auto& w = p.windows.front();
+            add_block<Gpio>(p.name, w, context_, reg_latency, *gpio_pins_, p.pins, irq_or_null(w.irq));
+        } else if (p.kind == "gpt") {
+            const auto& w = p.windows.front();
+            add_block<Gpt>(p.name, w, context_, reg_latency, static_cast<std::uint64_t>(p.xtal_mhz * 1e6),
+                           static_cast<std::uint64_t>(p.clock_mhz * 1e6), irq_or_null(w.irq));
+        } else if (p.kind == "wdt") {
+            const auto& w = p.windows.front();
+            ResetRequest target{p.resets == "core" ? ResetRequest::Scope::core : ResetRequest::Scope::device, p.core, "", ""};
+            auto& wdt = add_block<Watchdog>(p.name, w, context_, reg_latency, target, irq_or_null(w.irq));
+            wdt.on_reset_request([this](const ResetRequest& r) { reset_requested(r); });
+        } else if (p.kind == "rtc") {
+            const auto& w = p.windows.front();
+            add_block<Rtc>(p.name, w, context_, reg_latency, static_cast<std::uint64_t>(p.clock_hz), irq_or_null(w.irq));
+        } else if (p.kind == "trng") {
+            const auto& w = p.windows.front();
+            std::uint64_t sec_hz = 0;
+            for (const auto& c : variant_.cores)
+                if (c.kind == "security-core") sec_hz = static_cast<std::uint64_t>(c.clock_mhz * 1e6);
+            // A word costs the crypto table's trng_cycles_per_word at the security core's clock.
+            add_block<Trng>(p.name, w, context_, reg_latency, ClockDomain(sec_hz).cycles(variant_.crypto.trng_cycles_per_word),
+                            irq_or_null(w.irq));
+        } else if (p.kind == "gic") {
+            auto gic = std::make_unique<Gic>(p.name.c_str(), context_, reg_latency, p.lines, irq_or_null(p.windows[0].irq));
+            map_window(p.name, p.windows[0], gic->distributor().socket, false);
+            map_window(p.name + ".cpu", p.windows[1], gic->cpu_interface().socket, false);
+            blocks_[p.name] = &gic->distributor();
+            blocks_[p.name + ".cpu"] = &gic->cpu_interface();
+            gics_[p.name] = std::move(gic);
         }
     }
+    current_ = nullptr;
+    // Interrupt wiring: each controller's inputs, by SPI number (id = 32 + SPI).
+    for (const auto& p : variant_.peripherals)
+        for (const auto& w : p.wiring) gics_.at(p.name)->connect(Gic::kFirstSpi + w.spi, *irqs_.at(w.irq), w.edge);
+    // The firewall comes last: its rules are every guarded window mapped above (and its own).
+    for (const auto& p : variant_.peripherals)
+        if (p.kind == "firewall") {
+            const auto& w = p.windows.front();
+            const int own_slot = guard_for(p.name, w.firewall);
+            firewall_ = std::make_unique<Firewall>(p.name.c_str(), context_, reg_latency, firewall_rules_,
+                                                   variant_.initiators(), irq_or_null(w.irq));
+            current_ = &p;
+            map_window(p.name, w, firewall_->socket, false, own_slot);
+            blocks_[p.name] = firewall_.get();
+            current_ = nullptr;
+            firewall_->install(*router_);
+        }
 
     // ---- security subsystem
     SecurityConfig sc;
@@ -88,8 +179,8 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
     for (const auto& p : variant_.peripherals)
         if (p.kind == "mailbox")
             for (const auto& w : p.windows)
-                if (std::find(w.visible_to.begin(), w.visible_to.end(), sec_core_name) != w.visible_to.end()) {
-                    sc.mailbox_address = w.base;
+                if (!sec_irq && std::find(w.visible_to.begin(), w.visible_to.end(), sec_core_name) != w.visible_to.end()) {
+                    sc.mailbox_address = w.base;  // the first such mailbox is the one the app core talks to
                     sec_irq = irq_or_null(w.irq);
                 }
     if (!sec_irq) throw InputError(variant_.file, 0, "no mailbox side is visible to the security core '" + sec_core_name + "'");
@@ -113,8 +204,119 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
                                                   initiator(c.name));
             app_core_->bus().socket.bind(router_->from_initiators);
         }
-    security_->on_release_app_core([this](const BootHandoff& h) { app_core_->release(h); });
+    security_->on_release_app_core([this](const BootHandoff& h) {
+        if (auto it = core_in_reset_.find(app_core_->basename()); it != core_in_reset_.end()) it->second->write(false);
+        app_core_->release(h);
+    });
     sc_core::sc_spawn([this] { reset_controller(); }, "reset_controller");
+    // A power cut injected in the flash (U4, U5) takes the whole device down with it.
+    if (flash_) flash_->on_power_cut([this] { request_reset("power cut"); });
+}
+
+std::size_t Device::gpio_pin_count(const Variant& v) {
+    unsigned highest = 0;
+    bool any = false;
+    for (const auto& p : v.peripherals)
+        for (auto pin : p.pins) {
+            highest = std::max(highest, pin);
+            any = true;
+        }
+    return any ? highest + 1 : 0;
+}
+
+Device::~Device() {
+    if (!vcd_) return;
+    sc_core::sc_close_vcd_trace_file(vcd_);
+    // SystemC stamps the header with the host's date; a run's outputs depend on its inputs
+    // only (rule 2), so the date becomes the simulated epoch's placeholder.
+    std::ifstream in(vcd_path_);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    in.close();
+    if (auto at = text.find("$date"), end = text.find("$end", at); at != std::string::npos && end != std::string::npos) {
+        text.replace(at, end - at, "$date\n     (simulated time; see the event log's sim.started)\n");
+        std::ofstream(vcd_path_, std::ios::trunc) << text;
+    }
+}
+
+void Device::trace_vcd(const std::string& path) {
+    if (vcd_) throw std::logic_error("trace_vcd called twice");
+    std::string base = path;
+    if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
+    vcd_ = sc_core::sc_create_vcd_trace_file(base.c_str());
+    vcd_path_ = base + ".vcd";
+    if (!vcd_) throw std::runtime_error(path + ": cannot create the VCD file");
+    for (auto& [name, line] : irqs_) sc_core::sc_trace(vcd_, line->signal(), "irq." + name);
+    for (auto& [core, sig] : core_in_reset_) sc_core::sc_trace(vcd_, *sig, "core." + core + ".in_reset");
+    // GPIO pins and flash power are not signals in the models: mirror them into traced levels.
+    std::set<unsigned> pins;
+    for (const auto& p : variant_.peripherals) pins.insert(p.pins.begin(), p.pins.end());
+    for (auto pin : pins) {
+        auto probe = std::make_unique<IrqLine>(fmt::format("pin{}", pin));
+        probe->set(gpio_pins_->level(pin));
+        sc_core::sc_trace(vcd_, probe->signal(), fmt::format("gpio.pin{:02}", pin));
+        probes_[fmt::format("pin{}", pin)] = std::move(probe);
+    }
+    if (!pins.empty())
+        gpio_pins_->on_change([this](unsigned pin, bool level) {
+            if (auto it = probes_.find(fmt::format("pin{}", pin)); it != probes_.end()) it->second->set(level);
+        });
+    if (flash_) {
+        auto probe = std::make_unique<IrqLine>("flash_powered");
+        probe->set(flash_->powered());
+        sc_core::sc_trace(vcd_, probe->signal(), "flash.powered");
+        auto* raw = probe.get();
+        flash_->on_power_cut([raw] { raw->set(false); });
+        probes_["flash_powered"] = std::move(probe);
+    }
+}
+
+void Device::trace_bus(const std::string& path, BusTraceFilter filter, std::optional<BusTrace::Format> format) {
+    const auto names = variant_.initiators();
+    for (const auto& name : filter.initiators)
+        if (std::find(names.begin(), names.end(), name) == names.end())
+            throw InputError(fmt::format("--trace-filter: variant '{}' has no initiator '{}' (initiators: {})", variant_.name, name,
+                                         fmt::join(names, ", ")));
+    bus_trace_ = std::make_unique<BusTrace>(path, format.value_or(BusTrace::format_for(path)), std::move(filter),
+                                            variant_.initiators());
+    bus_trace_->attach(*router_);
+}
+
+Peripheral& Device::block(const std::string& name) {
+    auto it = blocks_.find(name);
+    if (it == blocks_.end()) throw InputError("no peripheral block named '" + name + "'");
+    return *it->second;
+}
+
+Gic& Device::gic(const std::string& name) {
+    auto it = gics_.find(name);
+    if (it == gics_.end()) throw InputError("no interrupt controller named '" + name + "'");
+    return *it->second;
+}
+
+Device::ResetSignal& Device::core_in_reset(const std::string& core) {
+    auto it = core_in_reset_.find(core);
+    if (it == core_in_reset_.end()) throw InputError("no core named '" + core + "'");
+    return *it->second;
+}
+
+void Device::reset_requested(const ResetRequest& r) {
+    if (r.scope == ResetRequest::Scope::core) {
+        if (auto it = core_in_reset_.find(r.core); it != core_in_reset_.end()) it->second->write(true);
+    }
+    // The whole device resets for a device-scope request and for the app core's watchdog
+    // (on the MT3620 the A7's watchdog resets the chip); a real-time core resets alone.
+    if (r.scope == ResetRequest::Scope::device || r.core == app_core_->basename())
+        request_reset(r.source + ": " + r.reason);
+    auto listeners = reset_listeners_;
+    for (auto& l : listeners) l(r);
+}
+
+void Device::reset_platform_blocks() {
+    if (firewall_) firewall_->reset();
+    if (otp_) otp_->reset();
+    if (flash_controller_) flash_controller_->reset();
+    for (auto& [name, b] : owned_blocks_)
+        if (auto* w = dynamic_cast<Watchdog*>(b.get())) w->reset();
 }
 
 void Device::request_reset(const std::string& reason) {
@@ -127,7 +329,10 @@ void Device::reset_controller() {
         sc_core::wait(reset_requested_);
         ++resets_;
         context_.emit(ev::sec_device_reset, {{"reason", reset_reason_}, {"count", resets_}});
+        if (auto it = core_in_reset_.find(app_core_->basename()); it != core_in_reset_.end()) it->second->write(true);
         app_core_->reset();
+        reset_platform_blocks();
+        if (flash_) flash_->power_on();
         for (auto& [name, u] : uarts_) u->reset();
         for (auto& [name, m] : mailboxes_) m->side(0).reset();
         for (auto& [name, n] : nics_) n->reset();
@@ -161,15 +366,28 @@ BusInitiator Device::initiator(const std::string& name) const {
     throw InputError(variant_.file, 0, "no initiator named '" + name + "'");
 }
 
-void Device::map_window(const std::string& name, const WindowSpec& w, tlm::tlm_target_socket<>& socket, bool dmi) {
-    BusRegion r;
-    r.name = name;
-    r.base = w.base;
-    r.size = w.size;
-    r.target = router_->attach(socket);
-    r.dmi_allowed = dmi;
-    for (const auto& v : w.visible_to) r.visible_to.push_back(initiator(v).id);
+void Device::map_window(const std::string& name, const WindowSpec& w, tlm::tlm_target_socket<>& socket, bool dmi,
+                        int guard) {
+    if (guard == kGuardFromWindow) guard = guard_for(name, w.firewall);
+    const unsigned ws = current_ && current_->wait_states ? *current_->wait_states : variant_.bus.peripheral_wait_states;
+    map_region({name, w.base, w.size, router_->attach(socket), 0, {}, dmi, guard, ws, ws}, w.visible_to);
+}
+
+void Device::map_region(BusRegion r, const std::vector<std::string>& visible_to) {
+    for (const auto& v : visible_to) r.visible_to.push_back(initiator(v).id);
     router_->map(std::move(r));
+}
+
+int Device::guard_for(const std::string& region, const std::optional<FirewallRuleSpec>& rule) {
+    if (!rule) return -1;
+    FirewallRule r;
+    r.region = region;
+    for (const auto& o : rule->owners) r.owners |= 1u << initiator(o).id;
+    r.secure_only = rule->secure_only;
+    r.privileged_only = rule->privileged_only;
+    r.raz_wi = rule->raz_wi;
+    firewall_rules_.push_back(r);
+    return static_cast<int>(firewall_rules_.size() - 1);
 }
 
 IrqLine* Device::irq_or_null(const std::string& name) {
@@ -214,8 +432,9 @@ void Device::provision(const Provisioning& p) {
     if (p.debug_locked) f.lock_debug();
     if (p.secure_boot) f.enable_secure_boot();
     f.advance_manufacturing_state(p.manufacturing);
-    auto config = security_->config();
-    (void)config;
+    if (p.rtc_epoch_unix_s)
+        for (auto& [name, b] : owned_blocks_)
+            if (auto* rtc = dynamic_cast<Rtc*>(b.get())) rtc->set_time(*p.rtc_epoch_unix_s);
     for (const auto& [name, bytes] : p.partitions) {
         const auto& part = variant_.partition(name);
         if (bytes.size() > part.size)
@@ -256,7 +475,7 @@ os::DeviceTree Device::os_device_tree(std::int64_t rtc_epoch_unix_s) const {
         if (p.kind == "mailbox") {
             const auto &a = p.windows[0], &b = p.windows[1];
             for (auto [mine, theirs] : {std::pair{&a, &b}, std::pair{&b, &a}})
-                if (visible(mine->visible_to, app_core_name) && !mine->visible_to.empty() &&
+                if (!t.sec_mailbox && visible(mine->visible_to, app_core_name) && !mine->visible_to.empty() &&
                     std::find(theirs->visible_to.begin(), theirs->visible_to.end(), sec_name) != theirs->visible_to.end()) {
                     t.sec_mailbox = mine->base;
                     t.sec_mailbox_irq = irqs_.count(mine->irq) ? irqs_.at(mine->irq).get() : nullptr;
@@ -286,19 +505,64 @@ os::DeviceTree Device::os_device_tree(std::int64_t rtc_epoch_unix_s) const {
 }
 
 std::string Device::describe() const {
+    auto size_text = [](std::uint64_t n) {
+        return n >= (1u << 20) && n % (1u << 20) == 0 ? fmt::format("{} MiB", n >> 20)
+               : n >= 1024 && n % 1024 == 0         ? fmt::format("{} KiB", n >> 10)
+                                                     : fmt::format("{} B", n);
+    };
+    const auto names = variant_.initiators();
+    auto who = [&](std::uint32_t mask) {
+        std::string out;
+        for (std::size_t i = 0; i < names.size(); ++i)
+            if ((mask >> i) & 1) out += (out.empty() ? "" : ",") + names[i];
+        return out.empty() ? std::string("nobody") : out;
+    };
     std::string out = fmt::format("variant {}: {}\n\n", variant_.name, variant_.summary);
     out += fmt::format("{:<8} {:<15} {:>10}\n", "core", "kind", "clock");
     for (const auto& c : variant_.cores)
         out += fmt::format("{:<8} {:<15} {:>6.1f} MHz{}\n", c.name, c.kind, c.clock_mhz, c.secure ? "  (secure world)" : "");
-    out += fmt::format("\n{:<14} {:<23} {:>10}  {}\n", "region", "address range", "size", "visible to");
+    const auto& b = variant_.bus;
+    out += fmt::format("\nbus: {} ns per hop", b.hop_ns);
+    if (b.contention)
+        out += fmt::format(", {} MHz x {} bytes, contention modelled ({} arbitration cycle{})", b.clock_mhz, b.width_bytes,
+                           b.arbitration_cycles, b.arbitration_cycles == 1 ? "" : "s");
+    out += "\n";
+
+    // Which peripheral kind and irq each region belongs to.
+    std::map<std::string, std::pair<std::string, std::string>> info;
+    for (const auto& m : variant_.memories) info[m.name] = {m.kind, ""};
+    for (const auto& p : variant_.peripherals) {
+        info[p.name] = {p.kind, p.windows.front().irq};
+        if (p.kind == "mailbox") {
+            info[p.name + ".a"] = {"mailbox", p.windows[0].irq};
+            info[p.name + ".b"] = {"mailbox", p.windows[1].irq};
+        }
+        if (p.kind == "gic") info[p.name + ".cpu"] = {"gic", ""};
+    }
+    out += fmt::format("\n{:<18} {:<17} {:<21} {:>8}  {:<9} {:<6} {:<16} {}\n", "region", "kind", "address range", "size",
+                       "visible", "wait", "irq", "firewall owners");
     for (const auto& r : router_->regions()) {
-        std::string who;
-        for (auto id : r.visible_to) who += (who.empty() ? "" : ", ") + variant_.initiators()[id];
-        out += fmt::format("{:<14} 0x{:08x}-0x{:08x} {:>10}  {}\n", r.name, r.base, r.end() - 1,
-                           r.size >= (1u << 20) ? fmt::format("{} MiB", r.size >> 20)
-                           : r.size >= 1024     ? fmt::format("{} KiB", r.size >> 10)
-                                                : fmt::format("{} B", r.size),
-                           who.empty() ? "all" : who);
+        std::string vis;
+        for (auto id : r.visible_to) vis += (vis.empty() ? "" : ",") + names[id];
+        auto it = info.find(r.name);
+        std::string kind = it != info.end() ? it->second.first : "alias", irq = it != info.end() ? it->second.second : "";
+        std::string owners = "-";
+        if (firewall_ && r.guard >= 0) {
+            const auto rule = firewall_->rule(static_cast<std::size_t>(r.guard));
+            owners = who(rule.owners) + (rule.secure_only ? " (secure)" : "") + (rule.privileged_only ? " (privileged)" : "") +
+                     (rule.raz_wi ? " (raz-wi)" : "");
+        }
+        const auto wait = r.read_wait_states == r.write_wait_states ? fmt::format("{}", r.read_wait_states)
+                                                                     : fmt::format("{}/{}", r.read_wait_states, r.write_wait_states);
+        out += fmt::format("{:<18} {:<17} 0x{:08x}-0x{:08x} {:>8}  {:<9} {:<6} {:<16} {}\n", r.name, kind, r.base, r.end() - 1,
+                           size_text(r.size), vis.empty() ? "all" : vis, wait, irq.empty() ? "-" : irq, owners);
+    }
+    for (const auto& p : variant_.peripherals) {
+        if (p.wiring.empty()) continue;
+        out += fmt::format("\ninterrupts into {} ({} -> {}): ", p.name, p.core, p.windows.front().irq);
+        std::string list;
+        for (const auto& w : p.wiring) list += fmt::format("{}{}=SPI {}{}", list.empty() ? "" : ", ", w.irq, w.spi, w.edge ? " (edge)" : "");
+        out += list + "\n";
     }
     out += fmt::format("\n{:<10} {:>10} {:>10}\n", "partition", "offset", "size");
     for (const auto& p : variant_.flash_layout)
@@ -306,6 +570,9 @@ std::string Device::describe() const {
     out += "\nboot chain: ";
     for (const auto& s : variant_.boot_chain) out += s.stage + " [" + fmt::format("{}", fmt::join(s.slots, "/")) + "] -> ";
     out += "OS\n";
+    const auto& c = variant_.crypto;
+    out += fmt::format("crypto (security-core cycles): sha256/block {}, ecdsa verify {}, ecdsa sign {}, trng/word {}\n",
+                       c.sha256_cycles_per_block, c.ecdsa_verify_cycles, c.ecdsa_sign_cycles, c.trng_cycles_per_word);
     return out;
 }
 

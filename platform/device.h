@@ -9,17 +9,28 @@
 #include <string>
 #include <vector>
 
+#include "models/bus/bus_trace.h"
+#include "models/bus/firewall.h"
+#include "models/bus/flash_controller.h"
+#include "models/bus/otp.h"
 #include "models/bus/memory.h"
 #include "models/bus/nor_flash.h"
 #include "models/bus/router.h"
 #include "models/cpu/app_core.h"
 #include "models/net/host_bridge.h"
+#include "models/periph/gic.h"
+#include "models/periph/gpio.h"
+#include "models/periph/gpt.h"
 #include "models/periph/mailbox.h"
 #include "models/periph/nic.h"
+#include "models/periph/rtc.h"
+#include "models/periph/trng.h"
 #include "models/periph/uart.h"
+#include "models/periph/watchdog.h"
 #include "models/security/security_subsystem.h"
 #include "os-sim/kernel/device_tree.h"
 #include "platform/variant.h"
+#include "common/util/input_error.h"
 
 namespace svp {
 
@@ -33,11 +44,22 @@ struct Provisioning {
     bool debug_locked = true, secure_boot = true;
     ManufacturingState manufacturing = ManufacturingState::device_complete;
     std::map<std::string, Bytes> partitions;      // partition name -> bytes written at its start
+    std::optional<std::int64_t> rtc_epoch_unix_s; // what every RTC shows at power-on
 };
 
 class Device : public sc_core::sc_module {
 public:
     Device(sc_core::sc_module_name name, Variant variant, DeviceContext& context, HostBridge& bridge);
+    ~Device() override;
+
+    // ---- observability (call before the simulation starts)
+    // A VCD waveform (GTKWave) of every interrupt line, every core's reset state, every GPIO
+    // pin the variant's blocks reach and the flash's power. `path` gets ".vcd" if it lacks it.
+    void trace_vcd(const std::string& path);
+    // Every bus transaction through the router that passes `filter`, as JSON lines or a
+    // Chrome/Perfetto trace (by default: .json is Chrome, anything else JSON lines).
+    void trace_bus(const std::string& path, BusTraceFilter filter = {}, std::optional<BusTrace::Format> format = {});
+    const BusTrace* bus_trace() const { return bus_trace_.get(); }
 
     // Burns fuses and programs flash (before the simulation starts). Throws InputError when
     // an image does not fit its partition.
@@ -46,6 +68,30 @@ public:
     const Variant& variant() const { return variant_; }
     DeviceContext& context() { return context_; }
     Router& router() { return *router_; }
+    // The peripheral firewall, or nullptr when the variant has none.
+    Firewall* firewall() { return firewall_.get(); }
+    // The bus-visible e-fuse block and flash controller, or nullptr when the variant has none.
+    OtpFuses* otp() { return otp_.get(); }
+    FlashController* flash_controller() { return flash_controller_.get(); }
+    // Any register block by its variant name (a GIC's CPU interface is "NAME.cpu").
+    Peripheral& block(const std::string& name);
+    template <class T> T& block_as(const std::string& name) {
+        if (auto* t = dynamic_cast<T*>(&block(name))) return *t;
+        throw InputError("peripheral '" + name + "' is not of the requested kind");
+    }
+    Gic& gic(const std::string& name);
+    // The package pins the GPIO blocks drive (host side: drive inputs, watch outputs).
+    GpioPins& gpio_pins() { return *gpio_pins_; }
+    // True while a core is held in reset (traced by --vcd).
+    using ResetSignal = sc_core::sc_signal<bool, sc_core::SC_MANY_WRITERS>;
+    ResetSignal& core_in_reset(const std::string& core);
+
+    // A watchdog (or other block) asks for a core or device reset. The platform marks a core
+    // reset in core_in_reset; what a reset does to the running software is the listener's
+    // business (the scenario engine). reset_platform_blocks() returns the firewall, fuse
+    // latches, flash controller and watchdogs to their reset state.
+    void on_reset_request(std::function<void(const ResetRequest&)> l) { reset_listeners_.push_back(std::move(l)); }
+    void reset_platform_blocks();
     SecuritySubsystem& security() { return *security_; }
     AppCore& app_core() { return *app_core_; }
     NorFlash& flash() { return *flash_; }
@@ -74,7 +120,25 @@ public:
 private:
     IrqLine* irq_or_null(const std::string& name);
     void reset_controller();
-    void map_window(const std::string& name, const WindowSpec& w, tlm::tlm_target_socket<>& socket, bool dmi);
+    static constexpr int kGuardFromWindow = -2;
+    // Maps a peripheral window (its wait states are the peripheral being built's, `current_`).
+    void map_window(const std::string& name, const WindowSpec& w, tlm::tlm_target_socket<>& socket, bool dmi,
+                    int guard = kGuardFromWindow);
+    void map_region(BusRegion r, const std::vector<std::string>& visible_to);
+    template <class T, class... Args> T& add_block(const std::string& name, const WindowSpec& w, Args&&... args) {
+        auto block = std::make_unique<T>(name.c_str(), std::forward<Args>(args)...);
+        T& ref = *block;
+        map_window(name, w, ref.socket, false);
+        blocks_[name] = &ref;
+        owned_blocks_[name] = std::move(block);
+        return ref;
+    }
+    void reset_requested(const ResetRequest& r);
+    static std::size_t gpio_pin_count(const Variant& v);
+    const PeripheralSpec* current_ = nullptr;
+    // Registers a region's firewall rule (if any) and returns its slot, or -1.
+    int guard_for(const std::string& region, const std::optional<FirewallRuleSpec>& rule);
+    std::vector<FirewallRule> firewall_rules_;
 
     Variant variant_;
     DeviceContext& context_;
@@ -85,6 +149,19 @@ private:
     std::map<std::string, std::unique_ptr<Uart>> uarts_;
     std::map<std::string, std::unique_ptr<Mailbox>> mailboxes_;
     std::map<std::string, std::unique_ptr<Nic>> nics_;
+    std::unique_ptr<Firewall> firewall_;
+    std::unique_ptr<GpioPins> gpio_pins_;
+    std::map<std::string, Peripheral*> blocks_;
+    std::map<std::string, std::unique_ptr<Peripheral>> owned_blocks_;
+    std::map<std::string, std::unique_ptr<Gic>> gics_;
+    std::map<std::string, std::unique_ptr<ResetSignal>> core_in_reset_;  // the boot ROM releases, the reset controller asserts
+    std::vector<std::function<void(const ResetRequest&)>> reset_listeners_;
+    sc_core::sc_trace_file* vcd_ = nullptr;
+    std::string vcd_path_;
+    std::map<std::string, std::unique_ptr<IrqLine>> probes_;  // levels traced only for the VCD
+    std::unique_ptr<BusTrace> bus_trace_;
+    std::unique_ptr<OtpFuses> otp_;
+    std::unique_ptr<FlashController> flash_controller_;
     std::unique_ptr<SecuritySubsystem> security_;
     std::unique_ptr<AppCore> app_core_;
     sc_core::sc_event reset_requested_;

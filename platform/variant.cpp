@@ -18,7 +18,8 @@ using yaml::Map;
 
 const std::set<std::string> kCoreKinds = {"app-core", "cortex-m4f", "security-core"};
 const std::set<std::string> kMemoryKinds = {"ram", "rom", "nor-flash"};
-const std::set<std::string> kPeripheralKinds = {"uart", "mailbox", "nic"};
+const std::set<std::string> kPeripheralKinds = {"uart", "mailbox", "nic", "firewall", "otp", "flash-controller",
+                                                "gpio", "gpt", "wdt", "rtc", "trng", "gic"};
 
 std::string join(const std::set<std::string>& s) {
     std::string out;
@@ -28,6 +29,27 @@ std::string join(const std::set<std::string>& s) {
 
 void check_clock(const Map& m, const std::string& key, double mhz) {
     if (!(mhz > 0 && mhz <= 10'000)) m.fail(key, fmt::format("{} MHz is not a plausible clock (0 < f <= 10000)", mhz));
+}
+
+std::optional<FirewallRuleSpec> read_firewall_rule(const Map& m, const std::string& region,
+                                                   const std::vector<std::string>& initiators) {
+    auto node = m.optional("firewall");
+    if (!node) return std::nullopt;
+    Map f(*node, m.file(), "firewall rule of '" + region + "'");
+    f.only({"owners", "secure_only", "privileged_only", "mode"});
+    FirewallRuleSpec r;
+    f.node("owners");  // required, even when empty ([] = nobody)
+    r.owners = f.strings("owners");
+    for (const auto& o : r.owners)
+        if (std::find(initiators.begin(), initiators.end(), o) == initiators.end())
+            f.fail("owners", fmt::format("'{}' is not an initiator (initiators: {})", o, fmt::join(initiators, ", ")));
+    r.secure_only = f.boolean("secure_only", false);
+    r.privileged_only = f.boolean("privileged_only", false);
+    const auto mode = f.str("mode", "error");
+    if (mode != "error" && mode != "raz-wi") f.fail("mode", "expected error (a bus error) or raz-wi (read-as-zero/write-ignored)");
+    r.raz_wi = mode == "raz-wi";
+    r.line = f.line();
+    return r;
 }
 
 WindowSpec read_window(const Map& m, std::uint64_t default_size) {
@@ -40,7 +62,67 @@ WindowSpec read_window(const Map& m, std::uint64_t default_size) {
     return w;
 }
 
+// "0-3", 7, "24-25": a pin list in bit order.
+std::vector<unsigned> read_pins(const Map& m, const std::string& key) {
+    std::vector<unsigned> pins;
+    auto node = m.node(key);
+    std::vector<YAML::Node> items;
+    if (node.IsSequence())
+        for (const auto& n : node) items.push_back(n);
+    else
+        items.push_back(node);
+    for (const auto& n : items) {
+        if (!n.IsScalar()) throw InputError(m.file(), yaml::line_of(n), key + ": expected pin numbers or ranges like 24-25");
+        const auto text = n.as<std::string>();
+        const auto dash = text.find('-');
+        try {
+            std::size_t used = 0;
+            const unsigned first = static_cast<unsigned>(std::stoul(text.substr(0, dash), &used));
+            unsigned last = first;
+            if (dash != std::string::npos) last = static_cast<unsigned>(std::stoul(text.substr(dash + 1)));
+            if (last < first || last > 1023) throw std::out_of_range("range");
+            for (unsigned p = first; p <= last; ++p) pins.push_back(p);
+        } catch (const std::exception&) {
+            throw InputError(m.file(), yaml::line_of(n), fmt::format("{}: '{}' is not a pin number or a range like 24-25", key, text));
+        }
+    }
+    if (pins.empty() || pins.size() > 32) m.fail(key, fmt::format("a GPIO block has 1 to 32 pins, not {}", pins.size()));
+    return pins;
+}
+
+// Wait states: a number (read and write alike) or {read: N, write: M}.
+void read_wait_states(const Map& m, unsigned& read, unsigned& write) {
+    auto node = m.optional("wait_states");
+    if (!node) return;
+    if (node->IsScalar()) {
+        read = write = static_cast<unsigned>(m.u64("wait_states"));
+    } else {
+        Map w(*node, m.file(), "wait_states");
+        w.only({"read", "write"});
+        read = static_cast<unsigned>(w.u64("read", 0));
+        write = static_cast<unsigned>(w.u64("write", 0));
+    }
+    if (read > 10'000 || write > 10'000) m.fail("wait_states", "more than 10000 wait states is not a plausible memory");
+}
+
 }  // namespace
+
+const PeripheralSpec& Variant::peripheral(const std::string& n) const {
+    for (auto& p : peripherals)
+        if (p.name == n) return p;
+    throw InputError(file, 0, "no peripheral named '" + n + "'");
+}
+
+std::vector<double> Variant::initiator_clocks_mhz() const {
+    std::vector<double> out;
+    double app = 0;
+    for (auto& c : cores) {
+        out.push_back(c.clock_mhz);
+        if (c.kind == "app-core") app = c.clock_mhz;
+    }
+    for (std::size_t i = 0; i < dma_initiators.size(); ++i) out.push_back(bus.clock_mhz > 0 ? bus.clock_mhz : app);
+    return out;
+}
 
 const CoreSpec& Variant::core(const std::string& n) const {
     for (auto& c : cores)
@@ -122,8 +204,22 @@ Variant load_variant(const std::filesystem::path& path) {
 
     if (auto bus = top.optional("bus")) {
         Map b(*bus, file, "bus");
-        b.only({"hop_ns"});
-        v.hop_ns = b.number("hop_ns", 0);
+        b.only({"hop_ns", "clock_mhz", "width_bytes", "contention", "arbitration_cycles", "window_cycles",
+                "peripheral_wait_states"});
+        v.bus.peripheral_wait_states = static_cast<unsigned>(b.u64("peripheral_wait_states", 0));
+        if (v.bus.peripheral_wait_states > 10'000) b.fail("peripheral_wait_states", "more than 10000 is not a plausible bus");
+        v.bus.hop_ns = v.hop_ns = b.number("hop_ns", 0);
+        if (v.bus.hop_ns < 0) b.fail("hop_ns", "must not be negative");
+        v.bus.clock_mhz = b.number("clock_mhz", 0);
+        if (b.has("clock_mhz")) check_clock(b, "clock_mhz", v.bus.clock_mhz);
+        v.bus.width_bytes = static_cast<unsigned>(b.u64("width_bytes", 4));
+        if (v.bus.width_bytes == 0 || (v.bus.width_bytes & (v.bus.width_bytes - 1)) || v.bus.width_bytes > 64)
+            b.fail("width_bytes", "expected a power of two from 1 to 64");
+        v.bus.contention = b.boolean("contention", false);
+        v.bus.arbitration_cycles = static_cast<unsigned>(b.u64("arbitration_cycles", 1));
+        v.bus.window_cycles = static_cast<unsigned>(b.u64("window_cycles", 32));
+        if (v.bus.window_cycles == 0 || v.bus.window_cycles > 1'000'000) b.fail("window_cycles", "expected 1 to 1000000 bus cycles");
+        if (v.bus.contention && v.bus.clock_mhz <= 0) b.fail("contention", "the contention model needs the bus clock_mhz");
     }
 
     // ---- memories
@@ -131,7 +227,7 @@ Variant load_variant(const std::filesystem::path& path) {
     for (const auto& node : top.node("memories")) {
         Map m(node, file, "memory");
         m.only({"name", "kind", "base", "size", "read_ns", "write_ns", "sector_size", "program_page_us",
-                "erase_sector_ms", "visible_to"});
+                "erase_sector_ms", "visible_to", "firewall", "wait_states", "dmi", "aliases"});
         MemorySpec s;
         s.name = m.str("name");
         s.kind = m.str("kind");
@@ -143,6 +239,21 @@ Variant load_variant(const std::filesystem::path& path) {
         s.write_ns = m.number("write_ns", 0);
         s.visible_to = m.strings("visible_to");
         check_visible(m, s.visible_to);
+        s.firewall = read_firewall_rule(m, s.name, v.initiators());
+        read_wait_states(m, s.read_wait_states, s.write_wait_states);
+        s.dmi = m.boolean("dmi", true);
+        if (auto aliases = m.optional("aliases")) {
+            if (!aliases->IsSequence()) m.fail("aliases", "expected a list of {base, size, offset, visible_to}");
+            for (const auto& a : *aliases) {
+                Map am(a, file, "alias of '" + s.name + "'");
+                am.only({"base", "size", "offset", "visible_to"});
+                AliasSpec al{am.u64("base"), am.size("size"), am.u64("offset", 0), am.strings("visible_to"), am.line()};
+                check_visible(am, al.visible_to);
+                if (al.size == 0 || al.offset + al.size > s.size)
+                    am.fail_here(fmt::format("the alias must lie inside '{}' (offset 0x{:x} + size 0x{:x} > 0x{:x})", s.name, al.offset, al.size, s.size));
+                s.aliases.push_back(al);
+            }
+        }
         if (s.kind == "nor-flash") {
             s.sector_size = m.size("sector_size");
             if (s.sector_size == 0 || s.size % s.sector_size) m.fail("sector_size", "flash size must be a multiple of it");
@@ -169,26 +280,176 @@ Variant load_variant(const std::filesystem::path& path) {
             if (!sides.IsSequence() || sides.size() != 2) m.fail("sides", "a mailbox has exactly two sides");
             for (const auto& side : sides) {
                 Map s(side, file, "mailbox '" + p.name + "' side");
-                s.only({"base", "size", "visible_to", "irq"});
+                s.only({"base", "size", "visible_to", "irq", "irq_wr", "irq_rd", "firewall"});
                 check_visible(s, s.strings("visible_to"));
                 p.windows.push_back(read_window(s, 0x100));
+                p.windows.back().irq_wr = s.str("irq_wr", "");
+                p.windows.back().irq_rd = s.str("irq_rd", "");
+                p.windows.back().firewall = read_firewall_rule(s, p.name + (p.windows.size() == 1 ? ".a" : ".b"), v.initiators());
             }
-        } else {
-            if (p.kind == "uart") {
-                m.only({"name", "kind", "base", "size", "visible_to", "irq", "clock_mhz"});
-                p.clock_mhz = m.number("clock_mhz");
-                check_clock(m, "clock_mhz", p.clock_mhz);
-            } else {  // nic
-                m.only({"name", "kind", "base", "size", "visible_to", "irq", "latency_ms", "bandwidth_mbps"});
-                p.latency_ms = m.number("latency_ms");
-                p.bandwidth_mbps = m.number("bandwidth_mbps");
-                if (p.latency_ms < 0) m.fail("latency_ms", "must not be negative");
-                if (p.bandwidth_mbps <= 0) m.fail("bandwidth_mbps", "must be positive");
+            v.peripherals.push_back(p);
+            continue;
+        }
+        // Every other kind has one window; these keys come on top of the common ones.
+        static const std::map<std::string, std::vector<const char*>> kind_keys = {
+            {"uart", {"clock_mhz"}},
+            {"nic", {"latency_ms", "bandwidth_mbps"}},
+            {"firewall", {}},
+            {"otp", {"rows", "program_us_per_word"}},
+            {"flash-controller", {"flash"}},
+            {"gpio", {"pins"}},
+            {"gpt", {"clock_mhz", "xtal_mhz"}},
+            {"wdt", {"resets", "core"}},
+            {"rtc", {"clock_hz"}},
+            {"trng", {}},
+            {"gic", {"cpu_interface", "lines", "core", "wiring", "edge_triggered"}},
+        };
+        std::set<std::string> allowed = {"name", "kind", "base", "size", "visible_to", "irq", "firewall", "wait_states"};
+        for (const char* k : kind_keys.at(p.kind)) allowed.insert(k);
+        for (const auto& kv : m.raw()) {
+            const auto key = kv.first.as<std::string>();
+            if (!allowed.count(key))
+                throw InputError(file, yaml::line_of(kv.first), fmt::format("peripheral '{}' ({}): unknown key '{}' (expected one of: {})",
+                                                                        p.name, p.kind, key, join(allowed)));
+        }
+        std::uint64_t default_size = 0x100;
+        if (p.kind == "uart") {
+            p.clock_mhz = m.number("clock_mhz");
+            check_clock(m, "clock_mhz", p.clock_mhz);
+        } else if (p.kind == "nic") {
+            p.latency_ms = m.number("latency_ms");
+            p.bandwidth_mbps = m.number("bandwidth_mbps");
+            if (p.latency_ms < 0) m.fail("latency_ms", "must not be negative");
+            if (p.bandwidth_mbps <= 0) m.fail("bandwidth_mbps", "must be positive");
+        } else if (p.kind == "firewall") {
+            default_size = 0x10000;
+            if (std::any_of(v.peripherals.begin(), v.peripherals.end(), [](auto& q) { return q.kind == "firewall"; }))
+                m.fail("kind", "a variant has at most one firewall");
+        } else if (p.kind == "otp") {
+            default_size = 0x1000;
+            p.program_us_per_word = m.number("program_us_per_word");
+            if (p.program_us_per_word <= 0) m.fail("program_us_per_word", "must be positive");
+            auto rows = m.node("rows");
+            if (!rows.IsSequence() || rows.size() == 0) m.fail("rows", "expected a list of fuse rows");
+            std::set<std::string> row_names;
+            std::uint64_t words = 0;
+            for (const auto& r : rows) {
+                Map rm(r, file, "fuse row");
+                rm.only({"name", "words", "secret"});
+                OtpRowSpec row{rm.str("name"), static_cast<std::uint32_t>(rm.u64("words")), rm.boolean("secret", false), rm.line()};
+                if (row.words == 0) rm.fail("words", "a row has at least one word");
+                if (!row_names.insert(row.name).second) rm.fail("name", "'" + row.name + "' is already declared");
+                words += row.words;
+                p.otp_rows.push_back(row);
             }
-            check_visible(m, m.strings("visible_to"));
-            p.windows.push_back(read_window(m, 0x100));
+            if (p.otp_rows.size() > 32 || words > 768)
+                m.fail("rows", fmt::format("{} rows of {} words in all; the block holds at most 32 rows and 768 words", p.otp_rows.size(), words));
+        } else if (p.kind == "flash-controller") {
+            p.flash = m.str("flash");
+            auto it = std::find_if(v.memories.begin(), v.memories.end(), [&](auto& mem) { return mem.name == p.flash; });
+            if (it == v.memories.end() || it->kind != "nor-flash") m.fail("flash", "'" + p.flash + "' is not a nor-flash memory of this variant");
+        } else if (p.kind == "gpio") {
+            p.pins = read_pins(m, "pins");
+        } else if (p.kind == "gpt") {
+            p.clock_mhz = m.number("clock_mhz");  // the bus clock GPT4 counts
+            check_clock(m, "clock_mhz", p.clock_mhz);
+            p.xtal_mhz = m.number("xtal_mhz", 26);  // MT3620 crystal: 26 MHz (hdl_gpt.c xtal strap)
+            check_clock(m, "xtal_mhz", p.xtal_mhz);
+        } else if (p.kind == "wdt") {
+            p.resets = m.str("resets");
+            if (p.resets != "core" && p.resets != "device") m.fail("resets", "expected core (its owning core) or device");
+            if (p.resets == "core") {
+                p.core = m.str("core");
+                if (std::none_of(v.cores.begin(), v.cores.end(), [&](auto& c) { return c.name == p.core; }))
+                    m.fail("core", "'" + p.core + "' is not a core of this variant");
+            } else if (m.has("core")) {
+                m.fail("core", "a watchdog that resets the device names no core");
+            }
+        } else if (p.kind == "rtc") {
+            p.clock_hz = m.number("clock_hz");
+            if (!(p.clock_hz >= 1 && p.clock_hz <= 1e9)) m.fail("clock_hz", fmt::format("{} Hz is not a plausible RTC clock", p.clock_hz));
+        } else if (p.kind == "gic") {
+            p.core = m.str("core");
+            auto core = std::find_if(v.cores.begin(), v.cores.end(), [&](auto& c) { return c.name == p.core; });
+            if (core == v.cores.end()) m.fail("core", "'" + p.core + "' is not a core of this variant");
+            p.lines = static_cast<unsigned>(m.u64("lines"));
+            if (p.lines < 64 || p.lines % 32 || p.lines > 1024) m.fail("lines", "a GICv2 has a multiple of 32 interrupt ids, 64 to 1024");
+            const auto edge = m.strings("edge_triggered");
+            Map wiring(m.node("wiring"), file, "gic '" + p.name + "' wiring");
+            std::map<unsigned, std::string> by_spi;
+            for (const auto& kv : wiring.raw()) {
+                IrqWiringSpec w;
+                w.irq = kv.first.as<std::string>();
+                w.line = yaml::line_of(kv.first);
+                w.spi = static_cast<unsigned>(yaml::parse_u64(kv.second, file, "wiring: " + w.irq));
+                if (w.spi + 32 >= p.lines)
+                    throw InputError(file, w.line, fmt::format("gic '{}' wiring: {}: SPI {} is past the controller's {} interrupt ids (SPI 0..{})",
+                                                               p.name, w.irq, w.spi, p.lines, p.lines - 33));
+                if (auto [it, fresh] = by_spi.emplace(w.spi, w.irq); !fresh)
+                    throw InputError(file, w.line, fmt::format("gic '{}' wiring: {} and {} are both wired to SPI {}", p.name, it->second, w.irq, w.spi));
+                w.edge = std::find(edge.begin(), edge.end(), w.irq) != edge.end();
+                p.wiring.push_back(w);
+            }
+            for (const auto& e : edge)
+                if (!by_spi.empty() && std::none_of(p.wiring.begin(), p.wiring.end(), [&](auto& w) { return w.irq == e; }))
+                    m.fail("edge_triggered", "'" + e + "' is not wired to this controller");
+        }
+        if (m.has("wait_states")) {
+            unsigned ws = 0;
+            read_wait_states(m, ws, ws);
+            p.wait_states = ws;
+        }
+        check_visible(m, m.strings("visible_to"));
+        p.windows.push_back(read_window(m, default_size));
+        p.windows.back().firewall = read_firewall_rule(m, p.name, v.initiators());
+        if (p.kind == "gic") {  // the CPU interface is the second window, seen by the same initiators
+            WindowSpec cpu = p.windows.front();
+            cpu.base = m.u64("cpu_interface");
+            cpu.size = 0x1000;
+            cpu.irq.clear();
+            cpu.line = m.line();
+            p.windows.push_back(cpu);
         }
         v.peripherals.push_back(p);
+    }
+
+    // ---- firewall: rules need the block that enforces them, and owner masks are 32 bits
+    {
+        int first_rule_line = 0;
+        for (const auto& m : v.memories)
+            if (m.firewall && !first_rule_line) first_rule_line = m.firewall->line;
+        for (const auto& p : v.peripherals)
+            for (const auto& w : p.windows)
+                if (w.firewall && !first_rule_line) first_rule_line = w.firewall->line;
+        const bool has_firewall =
+            std::any_of(v.peripherals.begin(), v.peripherals.end(), [](auto& p) { return p.kind == "firewall"; });
+        if (first_rule_line && !has_firewall)
+            throw InputError(file, first_rule_line, "a firewall rule, but no peripheral of kind firewall enforces it");
+        if (has_firewall && v.initiators().size() > 32)
+            top.fail("dma_initiators", fmt::format("{} initiators; a firewall owner mask names at most 32", v.initiators().size()));
+    }
+
+    // ---- interrupt lines: each is raised by one window, and wiring names only real lines
+    {
+        std::map<std::string, std::string> raised_by;  // line -> "peripheral (line N)"
+        for (const auto& p : v.peripherals)
+            for (std::size_t i = 0; i < p.windows.size(); ++i) {
+                const auto& w = p.windows[i];
+                if (p.kind == "gic" && i > 0) continue;
+                for (const auto* irq : {&w.irq, &w.irq_wr, &w.irq_rd}) {
+                    if (irq->empty()) continue;
+                    if (auto [it, fresh] = raised_by.emplace(*irq, fmt::format("'{}' (line {})", p.name, w.line)); !fresh)
+                        throw InputError(file, w.line, fmt::format("irq '{}' of '{}' is already raised by {}: interrupt lines are not shared",
+                                                                   *irq, p.name, it->second));
+                }
+            }
+        for (const auto& p : v.peripherals)
+            for (const auto& w : p.wiring) {
+                if (!raised_by.count(w.irq))
+                    throw InputError(file, w.line, fmt::format("gic '{}' wiring: no peripheral raises an irq named '{}'", p.name, w.irq));
+                if (w.irq == p.windows.front().irq)
+                    throw InputError(file, w.line, fmt::format("gic '{}' wiring: '{}' is the controller's own output", p.name, w.irq));
+            }
     }
 
     // ---- address map: no two windows an initiator can see may overlap
@@ -199,7 +460,10 @@ Variant load_variant(const std::filesystem::path& path) {
         int line;
     };
     std::vector<Window> windows;
-    for (const auto& m : v.memories) windows.push_back({m.name, m.base, m.base + m.size, m.visible_to, m.line});
+    for (const auto& m : v.memories) {
+        windows.push_back({m.name, m.base, m.base + m.size, m.visible_to, m.line});
+        for (const auto& a : m.aliases) windows.push_back({m.name + " (alias)", a.base, a.base + a.size, a.visible_to, a.line});
+    }
     for (const auto& p : v.peripherals)
         for (const auto& w : p.windows) windows.push_back({p.name, w.base, w.base + w.size, w.visible_to, w.line});
     for (std::size_t i = 0; i < windows.size(); ++i)

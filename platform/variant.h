@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,13 +22,31 @@ struct CoreSpec {
     int line = 0;
 };
 
+// A region's firewall rule at reset (models/bus/firewall.h); its slot is its order in the file.
+struct FirewallRuleSpec {
+    std::vector<std::string> owners;  // initiator names
+    bool secure_only = false, privileged_only = false, raz_wi = false;
+    int line = 0;
+};
+
+// Another window onto the same memory (the RT cores' XIP view of flash at 0x10000000).
+struct AliasSpec {
+    std::uint64_t base = 0, size = 0, offset = 0;  // offset into the memory
+    std::vector<std::string> visible_to;
+    int line = 0;
+};
+
 struct MemorySpec {
     std::string name, kind;  // ram, rom, nor-flash
     std::uint64_t base = 0, size = 0;
     double read_ns = 0, write_ns = 0;
+    unsigned read_wait_states = 0, write_wait_states = 0;  // cycles of the initiator's clock
+    bool dmi = true;  // false: every access goes through the bus (and its contention model)
+    std::vector<AliasSpec> aliases;
     std::uint64_t sector_size = 0;
     double program_page_us = 0, erase_sector_ms = 0;
     std::vector<std::string> visible_to;
+    std::optional<FirewallRuleSpec> firewall;
     int line = 0;
 };
 
@@ -35,15 +54,52 @@ struct WindowSpec {  // one bus window of a peripheral (a mailbox has one per si
     std::uint64_t base = 0, size = 0;
     std::vector<std::string> visible_to;
     std::string irq;
+    std::optional<FirewallRuleSpec> firewall;
+    int line = 0;
+    std::string irq_wr, irq_rd;  // mailbox sides: the per-direction lines (optional)
+};
+
+struct OtpRowSpec {
+    std::string name;
+    std::uint32_t words = 0;
+    bool secret = false;
+    int line = 0;
+};
+
+// One line of an interrupt controller's wiring: irq line -> SPI number.
+struct IrqWiringSpec {
+    std::string irq;
+    unsigned spi = 0;
+    bool edge = false;
     int line = 0;
 };
 
 struct PeripheralSpec {
-    std::string name, kind;  // uart, mailbox, nic
-    std::vector<WindowSpec> windows;
-    double clock_mhz = 0;        // uart
+    std::string name, kind;  // see kPeripheralKinds in variant.cpp
+    std::vector<WindowSpec> windows;  // gic: [distributor, cpu interface]
+    std::optional<unsigned> wait_states;  // register access cycles at the initiator's clock
+    double clock_mhz = 0;                       // uart, gpt (bus clock for GPT4), trng
     double latency_ms = 0, bandwidth_mbps = 0;  // nic
+    std::vector<OtpRowSpec> otp_rows;           // otp
+    double program_us_per_word = 0;             // otp
+    std::string flash;                          // flash-controller: the nor-flash memory it drives
+    std::vector<unsigned> pins;                 // gpio: the package pin of each bit
+    double xtal_mhz = 0;                        // gpt
+    std::string resets, core;                   // wdt: "core" (with core) or "device"; gic: its core
+    double clock_hz = 0;                        // rtc
+    unsigned lines = 0;                         // gic
+    std::vector<IrqWiringSpec> wiring;          // gic
     int line = 0;
+};
+
+struct BusSpec {
+    double hop_ns = 0;          // fixed cost of one trip through the interconnect
+    double clock_mhz = 0;       // the interconnect's clock (0: no contention model)
+    unsigned width_bytes = 4;   // bytes per bus beat
+    bool contention = false;   // a transaction that finds the bus busy waits for it
+    unsigned arbitration_cycles = 1;
+    unsigned window_cycles = 32;  // bandwidth is shared per window of this many bus cycles
+    unsigned peripheral_wait_states = 0;  // a peripheral's register access cycles unless it says
 };
 
 struct PartitionSpec {
@@ -62,7 +118,8 @@ struct Variant {
     std::string file, name, summary;
     std::vector<CoreSpec> cores;
     std::vector<std::string> dma_initiators;
-    double hop_ns = 0;
+    double hop_ns = 0;  // = bus.hop_ns (kept for existing users)
+    BusSpec bus;
     std::vector<MemorySpec> memories;
     std::vector<PeripheralSpec> peripherals;
     std::vector<PartitionSpec> flash_layout;
@@ -77,6 +134,10 @@ struct Variant {
     std::uint64_t os_cost(const std::string& name) const;  // throws for an unknown cost name
     // Initiator names in id order: cores, then DMA initiators.
     std::vector<std::string> initiators() const;
+    // The clock of each initiator in id order (a DMA engine runs at the bus clock, or the
+    // app core's when the bus has none).
+    std::vector<double> initiator_clocks_mhz() const;
+    const PeripheralSpec& peripheral(const std::string& name) const;
 };
 
 // Loads and validates a variant file; throws InputError (file:line) on any mistake.

@@ -98,27 +98,25 @@ std::uint64_t SimSync::sim_ns() const { return u64(8).load(std::memory_order_acq
 std::int64_t SimSync::epoch_unix_ns() const { return static_cast<std::int64_t>(u64(0).load(std::memory_order_acquire)); }
 
 int SimSync::service_open(std::uint16_t remote_port) {
-    // Reuse the slot of an older connection from the same port first, else a free one.
+    // Several services (a cloud and a spoofed one) may share the table: a slot is claimed by
+    // moving its state with compare-and-swap. Prefer the slot of an older connection from the
+    // same port, then a free one, then a closed one.
+    constexpr std::uint32_t kClaimed = 3;
+    auto claim = [&](int i, std::uint32_t from) {
+        std::uint32_t expected = from;
+        return field(slot(i)->state).compare_exchange_strong(expected, kClaimed);
+    };
     int chosen = -1;
-    for (int i = 0; i < static_cast<int>(kMaxConnections); ++i) {
-        auto* c = slot(i);
-        auto state = field(c->state).load();
-        if (state != 0 && field(c->remote_port).load() == remote_port) {
-            chosen = i;
-            break;
-        }
-        if (state == 0 && chosen < 0) chosen = i;
+    for (int i = 0; i < static_cast<int>(kMaxConnections) && chosen < 0; ++i) {
+        const auto state = field(slot(i)->state).load();
+        if (state != 0 && state != kClaimed && field(slot(i)->remote_port).load() == remote_port && claim(i, state)) chosen = i;
     }
-    if (chosen < 0) {
-        for (int i = 0; i < static_cast<int>(kMaxConnections); ++i)
-            if (field(slot(i)->state).load() == static_cast<std::uint32_t>(ConnState::closed)) {
-                chosen = i;
-                break;
-            }
-    }
+    for (int i = 0; i < static_cast<int>(kMaxConnections) && chosen < 0; ++i)
+        if (claim(i, 0)) chosen = i;
+    for (int i = 0; i < static_cast<int>(kMaxConnections) && chosen < 0; ++i)
+        if (claim(i, static_cast<std::uint32_t>(ConnState::closed))) chosen = i;
     if (chosen < 0) return -1;
     auto* c = slot(chosen);
-    field(c->state).store(0);  // invisible while it is rewritten
     field(c->bytes_read).store(0);
     field(c->bytes_written).store(0);
     field(c->idle).store(0);

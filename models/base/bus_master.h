@@ -32,7 +32,12 @@ public:
 
     const BusInitiator& who() const { return who_; }
     void invalidate_all() { dmi_.clear(); }
-    void set_privilege(Privilege p) { who_.privilege = p; }
+    // A DMI pointer was granted to the old identity: a change drops them all, so a pointer
+    // obtained while privileged cannot be used to bypass a privileged-only rule afterwards.
+    void set_privilege(Privilege p) {
+        if (p != who_.privilege) dmi_.clear();
+        who_.privilege = p;
+    }
 
 private:
     tlm::tlm_response_status access(tlm::tlm_command cmd, std::uint64_t address, std::uint8_t* data,

@@ -19,9 +19,11 @@ public:
     std::uint64_t hz() const { return hz_; }
     // One cycle, rounded to the picosecond (SystemC's default resolution).
     sc_core::sc_time period() const { return sc_core::sc_time(static_cast<double>(period_ps_), sc_core::SC_PS); }
-    // n cycles computed exactly from the frequency, not from the rounded period.
+    // n cycles computed exactly from the frequency, not from the rounded period (128-bit:
+    // n * 10^12 overflows 64 bits past about 18 million cycles).
     sc_core::sc_time cycles(std::uint64_t n) const {
-        return sc_core::sc_time(static_cast<double>(n * 1'000'000'000'000ULL / hz_), sc_core::SC_PS);
+        const auto ps = static_cast<unsigned __int128>(n) * 1'000'000'000'000ULL / hz_;
+        return sc_core::sc_time(static_cast<double>(ps), sc_core::SC_PS);
     }
 
 private:

@@ -37,6 +37,12 @@ Register& RegisterBank::operator[](const std::string& name) {
     throw std::logic_error(device_ + ": no register named " + name);
 }
 
+std::vector<const Register*> RegisterBank::all() const {
+    std::vector<const Register*> out;
+    for (const auto& [off, r] : by_offset_) out.push_back(r.get());
+    return out;
+}
+
 void RegisterBank::reset() {
     for (auto& [off, r] : by_offset_) r->reset();
 }
@@ -76,6 +82,13 @@ void RegisterBank::access(tlm::tlm_generic_payload& tx, bool debug) {
             return;
         }
     }
+    if (reg->guard_fn_) {
+        if (auto why = reg->guard_fn_(tx, debug); !why.empty()) {
+            if (!debug) guest_error(tx, "register " + reg->name() + " refused: " + why);
+            tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+            return;
+        }
+    }
     const std::uint32_t lane_mask = (len == 4 ? 0xFFFFFFFFu : ((1u << (8 * len)) - 1)) << (8 * lane);
     if (tx.is_read()) {
         std::uint32_t v = 0;
@@ -89,6 +102,11 @@ void RegisterBank::access(tlm::tlm_generic_payload& tx, bool debug) {
     } else if (tx.is_write()) {
         if (reg->access() == Access::ro) {
             guest_error(tx, "write to read-only register " + reg->name());
+            tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+            return;
+        }
+        if (reg->writable_fn_ && !reg->writable_fn_()) {
+            if (!debug) guest_error(tx, "register " + reg->name() + " is not writable now: " + reg->not_writable_why_);
             tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
             return;
         }

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <tlm>
 
@@ -36,6 +37,19 @@ public:
         write_fn_ = std::move(fn);
         return *this;
     }
+    // Writes are refused (a guest error and a TLM command error) while `fn` says no: lock
+    // bits, registers that only take a value while a block is idle. `why` names the reason.
+    Register& writable_if(std::function<bool()> fn, std::string why) {
+        writable_fn_ = std::move(fn);
+        not_writable_why_ = std::move(why);
+        return *this;
+    }
+    // A per-access decision beyond world and privilege (who may read a fuse row, whether a
+    // latch has closed it): returns "" to allow, else the reason; a refusal is a guest error
+    // and a TLM command error. Debug accesses are decided too (`debug` true): a debugger must
+    // not read what the guest may not.
+    using Guard = std::function<std::string(const tlm::tlm_generic_payload& tx, bool debug)>;
+    Register& guard(Guard fn) { guard_fn_ = std::move(fn); return *this; }
     Register& secure_only() { secure_only_ = true; return *this; }
     Register& privileged_only() { privileged_only_ = true; return *this; }
 
@@ -43,6 +57,7 @@ public:
     std::uint32_t offset() const { return offset_; }
     Access access() const { return access_; }
     std::uint32_t value() const { return value_; }
+    std::uint32_t reset_value() const { return reset_; }
     // Sets the stored value from the model's side (status bits, received data) — no callbacks.
     void set(std::uint32_t v) { value_ = v; }
     void set_bits(std::uint32_t bits) { value_ |= bits; }
@@ -59,6 +74,9 @@ private:
     bool secure_only_ = false, privileged_only_ = false;
     std::function<std::uint32_t(bool)> read_fn_;
     std::function<void(std::uint32_t, std::uint32_t)> write_fn_;
+    std::function<bool()> writable_fn_;
+    Guard guard_fn_;
+    std::string not_writable_why_;
 };
 
 class RegisterBank {
@@ -75,6 +93,8 @@ public:
     void reset();
 
     Register* find(std::uint32_t offset);
+    // Every register, in offset order (tests walk a bank to check reset values).
+    std::vector<const Register*> all() const;
     Register& operator[](const std::string& name);
     const std::string& device() const { return device_; }
     std::uint64_t guest_errors() const { return guest_errors_; }

@@ -69,9 +69,13 @@ void MailboxSide::update_irq() {
     sts.clear_bits(INT_TX_FIFO_NF | INT_RX_FIFO_NE);
     if (out_count <= regs_["NF_THRS"].value()) sts.set_bits(INT_TX_FIFO_NF);
     if (in_count > regs_["NE_THRS"].value()) sts.set_bits(INT_RX_FIFO_NE);
-    const bool pending = (sts.value() & regs_["INT_EN"].value()) != 0 ||
-                         (regs_["SW_RX_INT_STS"].value() & regs_["SW_RX_INT_EN"].value()) != 0;
-    if (irq_) irq_->set(pending);
+    const auto enabled = sts.value() & regs_["INT_EN"].value();
+    const bool wr = (enabled & (INT_TX_CONFIRMED | INT_TX_FIFO_NF)) != 0;
+    const bool rd = (enabled & (INT_RX | INT_RX_FIFO_NE)) != 0 ||
+                    (regs_["SW_RX_INT_STS"].value() & regs_["SW_RX_INT_EN"].value()) != 0;
+    if (irq_) irq_->set(wr || rd);
+    if (irq_wr_) irq_wr_->set(wr);
+    if (irq_rd_) irq_rd_->set(rd);
 }
 
 Mailbox::Mailbox(sc_core::sc_module_name name, DeviceContext& device, sc_core::sc_time latency)

@@ -10,6 +10,9 @@
 // DATA_PUSH, then CMD_PUSH enqueues the pair; read DATA_POP (no side effect), then CMD_POP
 // dequeues the pair. INT bits: 0 TX_CONFIRMED (the peer popped our entry), 1 TX_FIFO_NF (our
 // outgoing count <= NF_THRS), 2 RX (the peer pushed), 3 RX_FIFO_NE (incoming count > NE_THRS).
+// Interrupt lines per side: one combined line (`set_irq`, what the OS waits on), and, as the
+// A7 sees them (DTSI: a WR and an RD interrupt per channel, e.g. SPI 42/40), one per direction:
+// WR carries TX_CONFIRMED and TX_FIFO_NF, RD carries RX, RX_FIFO_NE and the software doorbells.
 #pragma once
 
 #include <array>
@@ -38,6 +41,10 @@ public:
 
     void set_irq(IrqLine* irq) { irq_ = irq; }
     void reset() override;  // both FIFOs empty, both sides' registers at reset values
+    void set_direction_irqs(IrqLine* wr, IrqLine* rd) {
+        irq_wr_ = wr;
+        irq_rd_ = rd;
+    }
     void update_irq();
 
 private:
@@ -45,6 +52,7 @@ private:
     Mailbox& box_;
     int index_;  // 0 = side A, 1 = side B
     IrqLine* irq_ = nullptr;
+    IrqLine *irq_wr_ = nullptr, *irq_rd_ = nullptr;
     std::uint32_t data_latch_ = 0;
 };
 

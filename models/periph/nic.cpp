@@ -60,6 +60,20 @@ void Nic::finish(std::int32_t result) {
     if (irq_) irq_->set(regs_["INT_STS"].value() & regs_["INT_EN"].value());
 }
 
+std::uint64_t Nic::impairment_ns() {
+    std::uint64_t t = conditions_.extra_delay_ns;
+    if (conditions_.loss > 0)
+        while (device_.rng.uniform() < conditions_.loss) t += conditions_.retransmit_ns;  // each loss: one more RTO
+    return t;
+}
+
+void Nic::corrupt(Bytes& data, unsigned& countdown, const char* direction) {
+    if (countdown == 0 || data.empty() || --countdown > 0) return;
+    const auto at = device_.rng.below(data.size());
+    data[at] ^= 0x01;
+    device_.emit(ev::net_corrupted, {{"direction", direction}, {"offset", at}, {"length", data.size()}});
+}
+
 std::int32_t Nic::execute(std::uint32_t cmd) {
     const int socket = static_cast<int>(regs_["SOCKET"].value());
     const std::uint64_t now = sim_now_ns();
@@ -69,6 +83,7 @@ std::int32_t Nic::execute(std::uint32_t cmd) {
     };
     switch (cmd) {
     case cmd_connect: {
+        if (conditions_.down) return -ENETUNREACH;
         const auto ip = regs_["REMOTE_IP"].value();
         const auto port = static_cast<std::uint16_t>(regs_["REMOTE_PORT"].value());
         const std::uint64_t done = link_.handshake(now);
@@ -87,7 +102,9 @@ std::int32_t Nic::execute(std::uint32_t cmd) {
         if (dma_.read(regs_["ADDR"].value(), data.data(), data.size(), delay) != tlm::TLM_OK_RESPONSE)
             return -EFAULT;
         wait(delay);
-        const std::uint64_t arrival = link_.uplink(sim_now_ns(), length);
+        if (conditions_.down) return -ENETUNREACH;
+        corrupt(data, conditions_.corrupt_uplink_nth, "uplink");
+        const std::uint64_t arrival = link_.uplink(sim_now_ns() + impairment_ns(), length);
         const int rc = bridge_.send(socket, data, arrival);
         // The NIC is done once the bytes have left the radio, not when they arrive.
         wait_until(arrival - link_.timing().latency_ns);
@@ -99,7 +116,8 @@ std::int32_t Nic::execute(std::uint32_t cmd) {
         auto got = bridge_.receive(socket, length);
         if (got.stalled) return -EAGAIN;
         if (got.data.empty()) return 0;  // closed by the host
-        wait_until(link_.downlink(got.data.size()));
+        corrupt(got.data, conditions_.corrupt_downlink_nth, "downlink");
+        wait_until(link_.downlink(got.data.size()) + impairment_ns());
         sc_core::sc_time delay;
         if (dma_.write(regs_["ADDR"].value(), got.data.data(), got.data.size(), delay) != tlm::TLM_OK_RESPONSE)
             return -EFAULT;

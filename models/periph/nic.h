@@ -28,6 +28,19 @@
 
 namespace svp {
 
+// What an attacker (or bad weather) does to the link, set by scenario actions. Loss is what
+// TCP makes of it: a lost segment arrives one retransmission timeout late (draws come from the
+// device's seeded generator). Corruption flips one byte of the N-th segment in a direction —
+// below TLS, so the device's TLS must notice.
+struct LinkConditions {
+    std::uint64_t extra_delay_ns = 0;
+    double loss = 0.0;
+    std::uint64_t retransmit_ns = 200'000'000;
+    bool down = false;                 // connects and sends fail (ENETUNREACH)
+    unsigned corrupt_uplink_nth = 0;   // 0 = none; else the N-th device->host segment from now
+    unsigned corrupt_downlink_nth = 0;
+};
+
 class Nic : public Peripheral {
 public:
     static constexpr std::uint32_t ID = 0x00, CMD = 0x04, SOCKET = 0x08, ADDR = 0x0C, LEN = 0x10,
@@ -42,6 +55,8 @@ public:
     BusMaster& dma() { return dma_; }
     // A device reset: the command in progress is abandoned, every host connection closed.
     void reset() override;
+    void set_link_conditions(const LinkConditions& c) { conditions_ = c; }
+    const LinkConditions& link_conditions() const { return conditions_; }
 
 private:
     void run();
@@ -54,6 +69,10 @@ private:
     IrqLine* irq_;
     sc_core::sc_event start_;
     sc_core::sc_process_handle thread_;
+    LinkConditions conditions_;
+    // Extra simulated time a segment takes under the current conditions (delay, losses).
+    std::uint64_t impairment_ns();
+    void corrupt(Bytes& data, unsigned& countdown, const char* direction);
     std::vector<int> open_sockets_;
     std::uint32_t pending_ = 0;
 };

@@ -1,5 +1,7 @@
 #include "models/security/boot_checks.h"
 
+#include <functional>
+
 #include <fmt/format.h>
 
 namespace svp::boot {
@@ -50,6 +52,62 @@ CheckResult check_rollback(const image::ParsedImage& img, const EFuses& fuses, c
 CheckResult check_development_flag(const image::ParsedImage& img, const StageRequirements& req) {
     if (req.allow_development || !(img.header.flags & image::flag_development)) return CheckResult::pass();
     return CheckResult::fail("development-image", "a development image on a locked device");
+}
+
+namespace {
+
+// The fuse counter as the glitchable hardware reads it: a struck read returns 0.
+unsigned read_counter(const EFuses& fuses, const std::string& name, FaultInjector* faults) {
+    const unsigned v = fuses.counter(name);
+    return faults && faults->strike(fault_point::counter_read) ? 0 : v;
+}
+
+CheckResult rollback_with(const image::ParsedImage& img, unsigned floor, const StageRequirements& req) {
+    if (img.header.security_counter >= floor) return CheckResult::pass();
+    return CheckResult::fail("rollback", fmt::format("security counter {} is below the fuse counter {} of {}",
+                                                     img.header.security_counter, floor, req.counter));
+}
+
+}  // namespace
+
+CheckResult verify_stage(const image::ParsedImage& img, const EFuses& fuses, const StageRequirements& req,
+                         const Hardening& h) {
+    FaultInjector* faults = h.faults;
+    // Each step adds its own constant: a skipped or repeated step leaves a different sum.
+    constexpr std::uint32_t kSteps[] = {0x1u, 0x10u, 0x100u, 0x1000u, 0x10000u, 0x100000u, 0x1000000u};
+    std::uint32_t flow = 0;
+    const std::pair<std::string_view, std::function<CheckResult()>> checks[] = {
+        {fault_point::image_type, [&] { return check_image_type(img, req); }},
+        {fault_point::product, [&] { return check_product(img, req); }},
+        {fault_point::fits_slot, [&] { return check_fits_slot(img, req); }},
+        {fault_point::development, [&] { return check_development_flag(img, req); }},
+        {fault_point::signer, [&] { return check_signer_trusted(img, fuses); }},
+        {fault_point::signature, [&] { return check_signature(img); }},
+        {fault_point::rollback, [&] { return rollback_with(img, read_counter(fuses, req.counter, faults), req); }},
+    };
+    for (std::size_t i = 0; i < std::size(checks); ++i) {
+        // A glitch at a check skips its refusal branch: the check did not happen.
+        if (faults && faults->strike(checks[i].first)) continue;
+        auto result = checks[i].second();
+        flow += kSteps[i];
+        if (!result.passed) return result;
+    }
+    if (!h.enabled) return CheckResult::pass();
+    // Hardening: the decisive checks again, computed afresh, then the flow counter.
+    const bool signature_again = !(faults && faults->strike(fault_point::signature_recheck)) && check_signature(img).passed;
+    const unsigned first = read_counter(fuses, req.counter, faults), second = read_counter(fuses, req.counter, faults);
+    if (first != second)
+        return CheckResult::fail("fault-detected", fmt::format("fuse counter {} read as {} and then {}", req.counter, first, second));
+    const bool rollback_again =
+        !(faults && faults->strike(fault_point::rollback_recheck)) && rollback_with(img, first, req).passed;
+    if (!signature_again || !rollback_again)
+        return CheckResult::fail("fault-detected", signature_again ? "the rollback check disagreed on its recheck"
+                                                                   : "the signature check disagreed on its recheck");
+    std::uint32_t expected = 0;
+    for (auto s : kSteps) expected += s;
+    if (flow != expected)
+        return CheckResult::fail("fault-detected", fmt::format("flow counter 0x{:07x}, expected 0x{:07x}: a check was skipped", flow, expected));
+    return CheckResult::pass();
 }
 
 CheckResult verify_stage(const image::ParsedImage& img, const EFuses& fuses, const StageRequirements& req) {

@@ -7,6 +7,7 @@
 
 #include "common/image/image_format.h"
 #include "models/security/efuses.h"
+#include "models/security/fault_injection.h"
 
 namespace svp::boot {
 
@@ -41,5 +42,19 @@ CheckResult check_development_flag(const image::ParsedImage& img, const StageReq
 // Runs every check in order and returns the first refusal (or a pass). The signature check
 // runs after the cheap structural checks so a malformed image costs no ECDSA.
 CheckResult verify_stage(const image::ParsedImage& img, const EFuses& fuses, const StageRequirements& req);
+
+// The same, as the boot ROM runs it: every check is a fault point a glitch can skip (B9), the
+// fuse counter read can be corrupted (B10). Hardened (the default; only test variants turn it
+// off), one glitch cannot turn a refusal into acceptance:
+//  - a flow counter proves every check ran, in order;
+//  - the signature and rollback decisions are computed a second time, independently;
+//  - the fuse counter is read twice and must read the same.
+// A disagreement refuses with reason "fault-detected".
+struct Hardening {
+    FaultInjector* faults = nullptr;  // null: no glitches armed
+    bool enabled = true;
+};
+CheckResult verify_stage(const image::ParsedImage& img, const EFuses& fuses, const StageRequirements& req,
+                         const Hardening& hardening);
 
 }  // namespace svp::boot

@@ -56,7 +56,7 @@ std::string_view status_name(std::uint32_t s) {
 SecuritySubsystem::SecuritySubsystem(sc_core::sc_module_name name, DeviceContext& device, SecurityConfig config,
                                      BusInitiator who, IrqLine* mailbox_irq)
     : sc_module(name), device_(device), config_(std::move(config)), clock_(config_.clock_hz), bus_("bus", who),
-      mailbox_irq_(mailbox_irq) {
+      mailbox_irq_(mailbox_irq), faults_(device) {
     start_threads();
 }
 
@@ -155,8 +155,10 @@ std::optional<std::pair<std::size_t, image::ParsedImage>> SecuritySubsystem::boo
                                     /*allow_development=*/!fuses_.debug_locked()};
         charge(config_.costs.ecdsa_verify_cycles);
         sync();
-        auto result = boot::verify_stage(img, fuses_, req);
+        auto result = boot::verify_stage(img, fuses_, req, {&faults_, config_.fault_hardening});
         if (!result.passed) {
+            if (result.reason == "fault-detected")
+                device_.emit(ev::sec_fault_detected, {{"stage", stage.name}, {"slot", slot.name}, {"detail", result.detail}});
             reject(result.reason, result.detail);
             continue;
         }
@@ -167,6 +169,20 @@ std::optional<std::pair<std::size_t, image::ParsedImage>> SecuritySubsystem::boo
         return std::make_pair(index, img);
     }
     return std::nullopt;
+}
+
+bool SecuritySubsystem::attach_debugger(const std::string& core) {
+    const bool allowed = !fuses_.debug_locked();
+    device_.emit(ev::sec_debug_attach, {{"core", core}, {"result", allowed ? "attached" : "refused: debug-lock fuse blown"}});
+    return allowed;
+}
+
+crypto::Digest SecuritySubsystem::debugger_read_device_secret() {
+    const auto value = fuses_.read_device_secret();
+    const bool readable = value != crypto::Digest{};
+    device_.emit(ev::sec_debug_secret_read,
+                 {{"result", readable ? "read" : (fuses_.device_secret_latched() ? "refused: latched after boot" : "empty")}});
+    return value;
 }
 
 void SecuritySubsystem::derive_identity(const crypto::Digest& first_mutable_stage) {
@@ -302,9 +318,18 @@ bool SecuritySubsystem::flash_erase_range(std::uint64_t address, std::uint64_t l
     const auto sector = flash_->sector_size();
     for (std::uint64_t at = (address - flash_base_) / sector * sector; at < address - flash_base_ + length; at += sector) {
         sync();
-        wait(flash_->erase_sector(at));
+        const auto t = flash_->erase_sector(at);
+        if (!flash_->powered()) power_lost();
+        wait(t);
     }
     return true;
+}
+
+void SecuritySubsystem::power_lost() {
+    // The flash (and with it the device) lost power during our operation: nothing more
+    // happens on this core until the platform's reset restarts it.
+    sc_core::sc_event never;
+    for (;;) wait(never);
 }
 
 bool SecuritySubsystem::flash_program(std::uint64_t address, ByteView bytes) {
@@ -313,7 +338,9 @@ bool SecuritySubsystem::flash_program(std::uint64_t address, ByteView bytes) {
     for (std::size_t done = 0; done < bytes.size(); done += 256) {
         const auto n = std::min<std::size_t>(256, bytes.size() - done);
         sync();
-        wait(flash_->program(address - flash_base_ + done, bytes.subspan(done, n)));
+        const auto t = flash_->program(address - flash_base_ + done, bytes.subspan(done, n));
+        if (!flash_->powered()) power_lost();
+        wait(t);
     }
     return true;
 }
@@ -562,7 +589,7 @@ std::uint32_t SecuritySubsystem::execute_update(std::uint8_t command, const nloh
         charge(config_.costs.ecdsa_verify_cycles);
         sync();
         boot::StageRequirements r{stage.type, config_.product, slot.size, stage.counter, !fuses_.debug_locked()};
-        auto result = boot::verify_stage(img, fuses_, r);
+        auto result = boot::verify_stage(img, fuses_, r, {&faults_, config_.fault_hardening});
         if (!result.passed) return reject(result.reason, result.detail);
         BootStateRecord next = *boot_state_;
         next.stages[st.stage].pending = static_cast<std::uint8_t>(st.slot);

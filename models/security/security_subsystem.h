@@ -61,6 +61,7 @@ struct SecurityConfig {
     std::uint64_t max_request_bytes = 2048;
     std::optional<FlashSlot> boot_state;  // the boot-state journal's partition (A/B updates)
     std::optional<FlashSlot> os_storage;  // the partition the OS may erase and program (storage_*)
+    bool fault_hardening = true;          // a defence only test variants may switch off
 };
 
 struct BootMeasurement {
@@ -98,6 +99,12 @@ public:
     // Asks the platform for a device reset (the DEVICE_RESET command; the platform wires it).
     void on_reset_request(std::function<void(const std::string& reason)> f) { reset_request_ = std::move(f); }
     EFuses& fuses() { return fuses_; }
+    FaultInjector& faults() { return faults_; }
+    // A debugger asks to attach through the debug port: allowed only while the debug-lock
+    // fuse is unblown (B11). The answer is an event either way.
+    bool attach_debugger(const std::string& core);
+    // The debugger reads the device-secret fuse row: zeros once latched after boot (B11).
+    crypto::Digest debugger_read_device_secret();
     const SecurityConfig& config() const { return config_; }
     void on_release_app_core(std::function<void(const BootHandoff&)> f) { release_ = std::move(f); }
 
@@ -106,6 +113,10 @@ public:
     const std::vector<BootMeasurement>& measurements() const { return measurements_; }
     bool booted() const { return booted_; }
     const std::optional<BootStateRecord>& boot_state() const { return boot_state_; }
+    // The slot name stage `i` last booted from ("" before it booted).
+    std::string booted_slot(std::size_t i) const {
+        return booted_ && i < booted_slot_.size() ? config_.chain[i].slots[booted_slot_[i]].name : std::string();
+    }
     std::uint64_t commands_served() const { return commands_served_; }
 
 private:
@@ -121,6 +132,7 @@ private:
     bool store_boot_state(BootStateRecord record);
     bool flash_erase_range(std::uint64_t address, std::uint64_t length);
     bool flash_program(std::uint64_t address, ByteView bytes);
+    [[noreturn]] void power_lost();
     std::uint32_t execute_update(std::uint8_t command, const nlohmann::json& request, nlohmann::json& out);
     bool read_flash(std::uint64_t address, std::size_t length, Bytes& out);        // hashed as it streams
     bool read_flash_plain(std::uint64_t address, std::size_t length, Bytes& out);  // no engine cost
@@ -138,6 +150,7 @@ private:
     BusMaster bus_;
     IrqLine* mailbox_irq_;
     EFuses fuses_;
+    FaultInjector faults_;
     sc_core::sc_time pending_;  // local time not yet synchronised with the kernel
 
     // The key vault: the device identity key exists only here.

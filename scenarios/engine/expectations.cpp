@@ -7,13 +7,18 @@
 namespace svp::scenario {
 
 ExpectationMonitor::ExpectationMonitor(const std::vector<Expectation>& expectations) {
-    for (const auto& x : expectations) results_.push_back({&x, std::nullopt, {}, 0});
+    // State checks are decided by the runner on the device at the end, not from events.
+    for (const auto& x : expectations)
+        if (x.kind != Expectation::Kind::state) results_.push_back({&x, std::nullopt, {}, 0});
 }
 
 bool ExpectationMonitor::matches(const Expectation& x, const Event& e) {
     if (e.src != x.src || e.ev != x.ev) return false;
-    for (const auto& [k, v] : x.where)
-        if (e.field(k) != v) return false;
+    // A value starting with '~' matches when the field contains the rest.
+    for (const auto& [k, v] : x.where) {
+        const auto actual = e.field(k);
+        if (v.starts_with('~') ? actual.find(v.substr(1)) == std::string::npos : actual != v) return false;
+    }
     return true;
 }
 

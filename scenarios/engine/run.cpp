@@ -95,6 +95,8 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     fs::create_directories(work);
 
     const auto variant = load_variant(find_variant(s.variant));
+    BusTraceFilter trace_filter;  // checked before anything starts: a bad filter is bad input
+    for (const auto& f : options.trace_filters) add_bus_trace_filter(trace_filter, f);
     const auto keys = make_keys(s);
     auto sync = protocol::SimSync::create(work / "sim-sync", s.epoch_unix_s * 1'000'000'000ll);
 
@@ -125,7 +127,16 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     bridge.attach_sync(&sync);
     if (cloud)
         bridge.add_route({ipv4_from_string(kCloudDeviceIp), kCloudDevicePort, "127.0.0.1", cloud->port()});
+    // C7: a server at the cloud's address with a certificate the device does not trust (its
+    // own PKI), started only when the scenario redirects to it; it shares the SimSync channel.
+    std::optional<CloudService> spoof;
+    if (std::any_of(s.timeline.begin(), s.timeline.end(), [](const Action& a) { return a.to == "spoof"; })) {
+        fs::create_directories(work / "spoof");
+        spoof.emplace(CloudService::start(options.spherevp_binary, work / "spoof", s.seed + 1, work / "sim-sync"));
+    }
     Device device("dev0", variant, context, bridge);
+    if (!options.vcd_file.empty()) device.trace_vcd(options.vcd_file.string());
+    if (!options.trace_file.empty()) device.trace_bus(options.trace_file.string(), trace_filter);
 
     Provisioning p;
     {
@@ -139,6 +150,7 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     for (const auto& [name, value] : s.device.counters) p.counters[name] = value;
     p.product = image::guid_from_string(s.product);
     p.debug_locked = s.device.debug_locked;
+    p.rtc_epoch_unix_s = s.epoch_unix_s;
     for (const auto& [partition, names] : s.device.flash) {
         try {
             variant.partition(partition);
@@ -183,13 +195,60 @@ RunResult run(const Scenario& s, const RunOptions& options) {
         if (a.kind == "tamper-flash" && a.offset + a.bytes.size() > variant.partition(a.partition).size)
             throw InputError(s.file, a.line, fmt::format("tamper-flash: offset 0x{:x} + {} bytes is outside partition '{}'",
                                                          a.offset, a.bytes.size(), a.partition));
+    // Actions triggered by an event wait for its first occurrence, then for their delay.
+    std::vector<std::unique_ptr<sc_core::sc_event>> triggers(s.timeline.size());
+    std::vector<bool> triggered(s.timeline.size(), false);
+    for (std::size_t i = 0; i < s.timeline.size(); ++i)
+        if (!s.timeline[i].after_src.empty()) triggers[i] = std::make_unique<sc_core::sc_event>();
+    log.on_event([&](const Event& e) {
+        for (std::size_t i = 0; i < s.timeline.size(); ++i) {
+            const auto& a = s.timeline[i];
+            if (!triggers[i] || triggered[i] || e.src != a.after_src || e.ev != a.after_ev) continue;
+            bool match = true;
+            for (const auto& [k, v] : a.after_where) match = match && e.field(k) == v;
+            if (!match) continue;
+            triggered[i] = true;
+            triggers[i]->notify(sc_core::sc_time(static_cast<double>(a.at_ns), sc_core::SC_NS));
+        }
+    });
+    auto perform = [&](const Action& a) {
+            if (a.kind == "tamper-flash") device.flash().tamper(variant.partition(a.partition).offset + a.offset, a.bytes);
+            else if (a.kind == "glitch") device.security().faults().arm(a.point, a.nth);
+            else if (a.kind == "attach-debugger") device.security().attach_debugger(a.core);
+            else if (a.kind == "debug-read-secret") device.security().debugger_read_device_secret();
+            else if (a.kind == "reset") device.request_reset("scenario: reset");
+            else if (a.kind == "link") {
+                LinkConditions c;
+                c.extra_delay_ns = a.delay_ns;
+                c.loss = a.loss;
+                c.down = a.down;
+                if (a.corrupt == "uplink") c.corrupt_uplink_nth = a.nth;
+                if (a.corrupt == "downlink") c.corrupt_downlink_nth = a.nth;
+                for (const auto& p : variant.peripherals)
+                    if (p.kind == "nic") device.nic(p.name).set_link_conditions(c);
+                context.emit(ev::net_conditions, {{"delay_ns", a.delay_ns}, {"loss", a.loss}, {"down", a.down},
+                                                  {"corrupt", a.corrupt.empty() ? "none" : a.corrupt + " #" + std::to_string(a.nth)}});
+            } else if (a.kind == "redirect-cloud") {
+                const auto port = a.to == "spoof" ? spoof->port() : cloud->port();
+                bridge.add_route({ipv4_from_string(kCloudDeviceIp), kCloudDevicePort, "127.0.0.1", port});
+                context.emit(ev::net_redirected, {{"to", a.to}});
+            }
+            else if (a.kind == "power-cut") device.request_reset("scenario: power cut");
+    };
     sc_core::sc_spawn([&] {
         for (const auto& a : s.timeline) {
+            if (!a.after_src.empty()) continue;
             const auto now = sim_now_ns();
             if (a.at_ns > now) sc_core::wait(sc_core::sc_time(static_cast<double>(a.at_ns - now), sc_core::SC_NS));
-            if (a.kind == "tamper-flash") device.flash().tamper(variant.partition(a.partition).offset + a.offset, a.bytes);
+            perform(a);
         }
     }, "timeline");
+    for (std::size_t i = 0; i < s.timeline.size(); ++i)
+        if (triggers[i])
+            sc_core::sc_spawn([&, i] {
+                sc_core::wait(*triggers[i]);
+                perform(s.timeline[i]);
+            }, "triggered_action");
     sc_core::sc_spawn([&] {
         for (;;) {
             const auto now = sim_now_ns();
@@ -212,6 +271,11 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     std::vector<Event> merged = log.events();
     if (cloud) {
         auto cloud_events = cloud->stop_and_collect_events();
+        if (spoof)
+            for (auto& e : spoof->stop_and_collect_events()) {
+                e.dev = "spoof";
+                cloud_events.push_back(std::move(e));
+            }
         merged.insert(merged.end(), cloud_events.begin(), cloud_events.end());
         std::stable_sort(merged.begin(), merged.end(), [](const Event& a, const Event& b) { return a.t_ns < b.t_ns; });
     }
@@ -223,6 +287,45 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     result.events = std::move(merged);
     result.expectations = verdict.results();
     result.passed = verdict.all_passed();
+    // State checks, on the device as the run left it.
+    for (const auto& x : s.expectations) {
+        if (x.kind != Expectation::Kind::state) continue;
+        ExpectationResult r{&x, true, {}, end};
+        auto fail = [&](std::string why) {
+            r.passed = false;
+            r.detail = std::move(why);
+        };
+        if (x.state == "fuse-counter") {
+            const auto have = device.security().fuses().counter(x.params.at("counter"));
+            r.detail = fmt::format("fuse counter {} is {}", x.params.at("counter"), have);
+            if (std::to_string(have) != x.params.at("equals")) fail(r.detail + ", expected " + x.params.at("equals"));
+        } else if (x.state == "boot-slot") {
+            const auto& chain = variant.boot_chain;
+            std::size_t i = 0;
+            while (i < chain.size() && chain[i].stage != x.params.at("stage")) ++i;
+            const auto& bs = device.security().boot_state();
+            if (i == chain.size()) {
+                fail("no boot stage named " + x.params.at("stage"));
+            } else if (!bs) {
+                fail("the device has no boot-state journal");
+            } else {
+                const auto confirmed = chain[i].slots[bs->stages[i].confirmed];
+                r.detail = "confirmed " + confirmed + ", booted " + device.security().booted_slot(i);
+                if (x.params.count("confirmed") && x.params.at("confirmed") != confirmed)
+                    fail(r.detail + "; expected confirmed " + x.params.at("confirmed"));
+                if (x.params.count("booted") && x.params.at("booted") != device.security().booted_slot(i))
+                    fail(r.detail + "; expected booted " + x.params.at("booted"));
+            }
+        } else if (x.state == "partition-erased") {
+            const auto& part = variant.partition(x.params.at("partition"));
+            const auto bytes = device.flash().dump(part.offset, part.size);
+            const bool erased = std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b == 0xFF; });
+            r.detail = x.params.at("partition") + (erased ? " is erased" : " holds data");
+            if (!erased) fail(r.detail);
+        }
+        result.passed = result.passed && *r.passed;
+        result.expectations.push_back(r);
+    }
     result.sim_end_ns = end;
     result.console = console;
     if (!options.events_file.empty()) {

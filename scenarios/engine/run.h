@@ -20,6 +20,9 @@ struct RunOptions {
     std::filesystem::path spherevp_binary;  // to start `spherevp cloud serve`
     std::filesystem::path work_dir;         // empty: a fresh temporary directory
     bool keep_work_dir = false;
+    std::filesystem::path vcd_file;          // empty: no waveform (interrupts, core resets, pins)
+    std::filesystem::path trace_file;        // empty: no bus trace (.json: Chrome/Perfetto, else JSON lines)
+    std::vector<std::string> trace_filters;  // "initiator=a7,sec", "range=0x38000000-0x38ffffff"
 };
 
 struct RunResult {

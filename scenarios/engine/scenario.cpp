@@ -8,6 +8,7 @@
 
 #include "common/events/event.h"
 #include "common/image/image_format.h"
+#include "models/security/fault_injection.h"
 #include "platform/yaml_reader.h"
 
 namespace svp::scenario {
@@ -58,11 +59,31 @@ std::pair<std::string, std::string> split_event(const Map& m, const std::string&
     m.fail(key, "no event type '" + text + "'; `spherevp events` lists them");
 }
 
+const std::string_view kFaultPoints[] = {
+    fault_point::image_type, fault_point::product, fault_point::fits_slot, fault_point::development,
+    fault_point::signer, fault_point::signature, fault_point::rollback, fault_point::signature_recheck,
+    fault_point::rollback_recheck, fault_point::counter_read};
+
+bool known_fault_point(const std::string& p) {
+    return std::find(std::begin(kFaultPoints), std::end(kFaultPoints), p) != std::end(kFaultPoints);
+}
+
+std::string fault_point_list() {
+    std::string out;
+    for (auto p : kFaultPoints) out += (out.empty() ? "" : ", ") + std::string(p);
+    return out;
+}
+
 }  // namespace
 
 std::string Expectation::describe() const {
     std::string where_text;
     for (const auto& [k, v] : where) where_text += fmt::format("{}{}={}", where_text.empty() ? " where " : ", ", k, v);
+    if (kind == Kind::state) {
+        std::string p;
+        for (const auto& [k, v] : params) p += fmt::format(" {}={}", k, v);
+        return "state " + state + p + " at the end";
+    }
     if (kind == Kind::occurs)
         return fmt::format("{}/{}{} {}", src, ev, where_text,
                            within_ns ? "within " + yaml::format_duration_ns(within_ns) : "by the end");
@@ -206,10 +227,20 @@ Scenario load(const std::string& path) {
             Map m(node, path, "timeline action");
             Action a;
             a.line = m.line();
-            a.at_ns = yaml::parse_duration_ns(m.node("at"), path, "timeline action: at");
+            if (m.has("after")) {
+                // Triggered: `after: SRC/EVENT` (+ optional `where:`), `at:` is then a delay.
+                std::tie(a.after_src, a.after_ev) = split_event(m, "after", m.str("after"));
+                if (auto where = m.optional("after_where")) {
+                    Map w(*where, path, "after_where");
+                    for (const auto& kv : w.raw()) a.after_where[kv.first.as<std::string>()] = kv.second.as<std::string>();
+                }
+                if (m.has("at")) a.at_ns = yaml::parse_duration_ns(m.node("at"), path, "timeline action: at");
+            } else {
+                a.at_ns = yaml::parse_duration_ns(m.node("at"), path, "timeline action: at");
+            }
             a.kind = m.str("do");
             if (a.kind == "tamper-flash") {
-                m.only({"at", "do", "partition", "offset", "bytes"});
+                m.only({"at", "after", "after_where", "do", "partition", "offset", "bytes"});
                 a.partition = m.str("partition");
                 a.offset = m.u64("offset");
                 try {
@@ -218,8 +249,37 @@ Scenario load(const std::string& path) {
                     m.fail("bytes", e.message());
                 }
                 if (a.bytes.empty()) m.fail("bytes", "give at least one byte");
+            } else if (a.kind == "glitch") {
+                m.only({"at", "after", "after_where", "do", "point", "nth"});
+                a.point = m.str("point");
+                if (!known_fault_point(a.point)) m.fail("point", "unknown fault point '" + a.point + "' (" + fault_point_list() + ")");
+                a.nth = static_cast<unsigned>(m.u64("nth", 1));
+                if (a.nth == 0) m.fail("nth", "counts from 1");
+            } else if (a.kind == "link") {
+                m.only({"at", "after", "after_where", "do", "delay", "loss", "down", "corrupt", "nth"});
+                if (m.has("delay")) a.delay_ns = yaml::parse_duration_ns(m.node("delay"), path, "link: delay");
+                a.loss = m.number("loss", 0.0);
+                if (a.loss < 0 || a.loss >= 1) m.fail("loss", "a probability in [0, 1)");
+                a.down = m.boolean("down", false);
+                a.corrupt = m.str("corrupt", "");
+                if (!a.corrupt.empty() && a.corrupt != "uplink" && a.corrupt != "downlink")
+                    m.fail("corrupt", "uplink or downlink");
+                a.nth = static_cast<unsigned>(m.u64("nth", 1));
+                if (a.nth == 0) m.fail("nth", "counts from 1");
+            } else if (a.kind == "redirect-cloud") {
+                m.only({"at", "after", "after_where", "do", "to"});
+                a.to = m.str("to");
+                if (a.to != "spoof" && a.to != "cloud") m.fail("to", "spoof (a server with an untrusted certificate) or cloud");
+                if (!s.cloud) m.fail_here("redirect-cloud needs a cloud (remove cloud: none)");
+            } else if (a.kind == "attach-debugger") {
+                m.only({"at", "after", "after_where", "do", "core"});
+                a.core = m.str("core", "a7");
+            } else if (a.kind == "debug-read-secret" || a.kind == "reset" || a.kind == "power-cut") {
+                m.only({"at", "do"});
             } else {
-                m.fail("do", "unknown action '" + a.kind + "' (known: tamper-flash)");
+                m.fail("do", "unknown action '" + a.kind +
+                                 "' (known: tamper-flash, glitch, link, redirect-cloud, attach-debugger, debug-read-secret, reset, "
+                                 "power-cut)");
             }
             s.timeline.push_back(a);
         }
@@ -230,9 +290,33 @@ Scenario load(const std::string& path) {
         if (!expect.IsSequence() || expect.size() == 0) top.fail("expect", "a scenario needs at least one expectation");
         for (const auto& node : expect) {
             Map m(node, path, "expectation");
-            m.only({"event", "never", "where", "within", "for"});
             Expectation e;
             e.line = m.line();
+            if (m.has("state")) {
+                e.kind = Expectation::Kind::state;
+                e.state = m.str("state");
+                static const std::map<std::string, std::vector<std::string>> kStates = {
+                    {"fuse-counter", {"counter", "equals"}},
+                    {"boot-slot", {"stage", "booted", "confirmed"}},
+                    {"partition-erased", {"partition"}}};
+                auto known = kStates.find(e.state);
+                if (known == kStates.end())
+                    m.fail("state", "unknown state check '" + e.state + "' (known: fuse-counter, boot-slot, partition-erased)");
+                for (const auto& kv : m.raw()) {
+                    const auto key = kv.first.as<std::string>();
+                    if (key == "state") continue;
+                    if (std::find(known->second.begin(), known->second.end(), key) == known->second.end())
+                        throw InputError(path, yaml::line_of(kv.first), fmt::format("expectation: state {} takes no '{}'", e.state, key));
+                    e.params[key] = kv.second.as<std::string>();
+                }
+                if (e.state == "fuse-counter" && (!e.params.count("counter") || !e.params.count("equals")))
+                    m.fail_here("state fuse-counter needs counter: and equals:");
+                if (e.state == "boot-slot" && !e.params.count("stage")) m.fail_here("state boot-slot needs stage:");
+                if (e.state == "partition-erased" && !e.params.count("partition")) m.fail_here("state partition-erased needs partition:");
+                s.expectations.push_back(e);
+                continue;
+            }
+            m.only({"event", "never", "where", "within", "for"});
             if (m.has("event") == m.has("never")) m.fail_here("give exactly one of 'event:' or 'never:'");
             e.kind = m.has("event") ? Expectation::Kind::occurs : Expectation::Kind::never;
             const std::string key = e.kind == Expectation::Kind::occurs ? "event" : "never";

@@ -44,17 +44,31 @@ struct DeviceSpec {
 };
 
 struct Action {
-    std::uint64_t at_ns = 0;
-    std::string kind;  // tamper-flash
+    std::uint64_t at_ns = 0;     // when; with `after`, the delay after the trigger event
+    std::string after_src, after_ev;                 // trigger: the first such event...
+    std::map<std::string, std::string> after_where;  // ...whose fields match
+    std::string kind;  // tamper-flash, glitch, attach-debugger, debug-read-secret, reset, power-cut
     std::string partition;
     std::uint64_t offset = 0;
     Bytes bytes;
+    std::string point;   // glitch: the fault point
+    unsigned nth = 1;    // glitch: strike at its nth execution from `at`
+    std::string core;    // attach-debugger
+    // link: the NIC's link conditions from `at` on
+    std::uint64_t delay_ns = 0;
+    double loss = 0.0;
+    bool down = false;
+    std::string corrupt;  // "", "uplink" or "downlink"
+    std::string to;       // redirect-cloud: "spoof" or "cloud"
     int device = -1;   // -1 = every device
     int line = 0;
 };
 
 struct Expectation {
-    enum class Kind { occurs, never } kind = Kind::occurs;
+    // occurs/never: decided from events; state: checked on the device at the end of the run.
+    enum class Kind { occurs, never, state } kind = Kind::occurs;
+    std::string state;                          // fuse-counter, boot-slot, partition-erased
+    std::map<std::string, std::string> params;  // the state check's parameters
     std::string src, ev;                       // "sec.boot", "image.rejected"
     std::map<std::string, std::string> where;  // field -> expected value (as text)
     std::uint64_t within_ns = 0;               // occurs: by this time (0 = by the end)

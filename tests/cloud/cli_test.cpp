@@ -2,7 +2,7 @@
 // API, and a client refuses a server whose certificate it was not told to trust.
 #include <catch2/catch.hpp>
 
-#include "cloud_fixture.h"
+#include "update_fixture.h"
 
 using namespace svp;
 using namespace svp::test;
@@ -82,4 +82,68 @@ TEST_CASE("a client refuses a server whose certificate does not chain to the CA 
     o.ca_pem = real.service_ca_pem();
     cloud::CloudClient client(o);
     CHECK_THROWS_WITH(client.get("/admin/v1/images"), Catch::Contains("certificate verify failed"));
+}
+
+TEST_CASE("cloud admin drives the deployment model: products, groups, feeds, deployments, manifests and device state") {
+    TempDir dir;
+    CloudProcess cloud(dir / "cloud.db");
+    const std::vector<std::string> conn{"cloud", "admin", "--url", cloud.url(), "--ca",
+                                        cloud.ready().at("service_ca").get<std::string>(), "--token-file",
+                                        cloud.ready().at("admin_token_file").get<std::string>()};
+    auto admin = [&](std::vector<std::string> action) {
+        auto args = conn;
+        args.insert(args.end(), action.begin(), action.end());
+        auto r = run_spherevp(args);
+        INFO(action[0] << ": " << r.err);
+        return r;
+    };
+    auto ok = [&](std::vector<std::string> action) {
+        auto r = admin(action);
+        INFO(action[0] << ": " << r.err);
+        CHECK(r.exit_code == 0);
+        return r.out;
+    };
+    auto app = component_image(image::ImageType::application, kAppComponent, "1.0.0", "cli app");
+    auto kernel = component_image(image::ImageType::os_kernel, kKernelComponent, "2.0.0", "cli kernel");
+    auto foreign = component_image(image::ImageType::application, kApp2Component, "1.0.0", "foreign", "{}", kOtherProduct);
+    write_file(dir / "app.img", app.bytes);
+    write_file(dir / "kernel.img", kernel.bytes);
+    write_file(dir / "foreign.img", foreign.bytes);
+    for (auto name : {"app.img", "kernel.img", "foreign.img"}) ok({"upload-image", (dir / name).string()});
+
+    CHECK_THAT(ok({"create-product", "Thermostat", "--id", kProduct, "--description", "a thermostat"}),
+               Catch::Contains("Production OS Evaluation"));
+    CHECK_THAT(ok({"products"}), Catch::Contains("\"Unassigned\""));
+    CHECK_THAT(ok({"groups", "Thermostat"}), Catch::Contains("\"Field Test\""));
+    CHECK_THAT(ok({"create-group", "Thermostat", "Canary", "--feed", "RetailEval", "--policy", "NoUpdates",
+                   "--manifest-lifetime", "3600"}),
+               Catch::Contains("\"manifest_lifetime_s\": 3600"));
+    CHECK_THAT(ok({"set-group", "Thermostat", "Field Test", "--policy", "No3rdPartyAppUpdates"}),
+               Catch::Contains("No3rdPartyAppUpdates"));
+    CHECK(admin({"set-group", "Thermostat", "Field Test", "--policy", "Sometimes"}).exit_code != 0);  // CLI11 refuses it
+
+    ok({"publish-os", "Retail", measurement_of(kernel)});
+    CHECK_THAT(ok({"os-feeds"}), Catch::Contains(measurement_of(kernel)));
+    CHECK_THAT(ok({"deploy", "Thermostat", "Field Test", measurement_of(app), "--requires", kKernelComponent + ":2.0.0"}),
+               Catch::Contains("\"min_version\": \"2.0.0\""));
+    CHECK_THAT(ok({"deployments", "Thermostat", "Field Test"}), Catch::Contains("\"deployment\": 1"));
+    auto wrong = admin({"deploy", "Thermostat", "Production", measurement_of(foreign)});
+    CHECK(wrong.exit_code == 2);
+    CHECK_THAT(wrong.err, Catch::Contains("wrong-product"));
+
+    CHECK_THAT(ok({"freeze", "Thermostat", "Field Test"}), Catch::Contains("\"frozen\": true"));
+    CHECK_THAT(ok({"manifests", "Thermostat", "Field Test"}), Catch::Contains("\"version\": 1"));
+    CHECK_THAT(ok({"manifests", "Thermostat", "Field Test", "--version", "1"}), Catch::Contains("\"signature\""));
+    CHECK_THAT(ok({"unfreeze", "Thermostat", "Field Test"}), Catch::Contains("\"frozen\": false"));
+
+    TestDevice device;
+    CHECK_THAT(ok({"claim", device.id(), "Thermostat", "Production"}), Catch::Contains("\"group\": \"Production\""));
+    CHECK_THAT(ok({"default-group"}), Catch::Contains("Unassigned"));
+    ok({"default-group", "Thermostat", "Production"});
+    CHECK_THAT(ok({"default-group"}), Catch::Contains("Thermostat"));
+    CHECK_THAT(ok({"quarantine", device.id(), "--reason", "odd"}), Catch::Contains("\"quarantined\": true"));
+    CHECK_THAT(ok({"devices"}), Catch::Contains("\"quarantine_reason\": \"odd\""));
+    CHECK_THAT(ok({"release", device.id()}), Catch::Contains("\"was_quarantined\": true"));
+    CHECK_THAT(ok({"reports", "--device", device.id()}), Catch::Contains("\"reports\": []"));
+    CHECK_THAT(ok({"audit", "--limit", "50"}), Catch::Contains("deployment.create"));
 }

@@ -16,6 +16,8 @@ struct RunRecord {
     std::vector<std::string> certificates;
     std::string events;
     std::string admin_token;
+    std::string manifest;
+    std::string product_id;
 };
 
 // A short scenario: images uploaded, then three devices attest at distinct simulated times
@@ -23,7 +25,8 @@ struct RunRecord {
 RunRecord run_scenario(std::uint64_t seed) {
     CloudFixture f({"--seed", std::to_string(seed)});
     RunRecord out;
-    auto chain = boot_chain("determinism");
+    // One set of image files for every run: an image signature is an ECDSA draw of this process.
+    static const auto chain = boot_chain("determinism");
     f.upload(chain);
     for (int i = 0; i < 3; ++i) {
         f.advance(kSecond);
@@ -38,6 +41,22 @@ RunRecord run_scenario(std::uint64_t seed) {
         if (i == 0) {
             auto tele = f.cloud->device(r.json().at("certificate").get<std::string>(), device.key().pem());
             REQUIRE(tele.post_json("/v1/telemetry", {{"records", {{{"seq", 1}, {"kind", "boot"}, {"value", 1}}}}}).ok());
+            // A product with a generated id, an OS release, a deployment, an update check and a report.
+            auto admin = f.cloud->admin();
+            auto product = admin.post_json("/admin/v1/products", {{"name", "Other"}});
+            REQUIRE(product.status == 201);
+            out.product_id = product.json().at("product_id").get<std::string>();
+            REQUIRE(admin.post_json("/admin/v1/products", {{"name", "P"}, {"product_id", "0e9e3c1a-7b5d-4f3a-8d2c-ba9876543210"}}).ok());
+            REQUIRE(admin.post_json("/admin/v1/os-feeds/Retail/releases", {{"images", {to_hex(ByteView(chain[1].measurement))}}}).ok());
+            REQUIRE(admin.post_json("/admin/v1/products/P/groups/Production/deployments",
+                                    {{"images", {to_hex(ByteView(chain[2].measurement))}}})
+                        .ok());
+            REQUIRE(admin.post_json("/admin/v1/devices/" + device.id() + "/claim", {{"product", "P"}, {"group", "Production"}}).ok());
+            auto check = tele.post_json("/v1/updates/check", {{"installed", nlohmann::json::array()}});
+            REQUIRE(check.status == 200);
+            out.manifest = check.json().at("manifest").dump();
+            REQUIRE(tele.post_json("/v1/reports", {{"reports", {{{"seq", 1}, {"app", "a"}, {"kind", "crash"}, {"status", 11}, {"time_ms", 5}}}}})
+                        .ok());
         }
     }
     f.advance(kSecond);
@@ -56,6 +75,11 @@ TEST_CASE("the same seed and clock give the same nonces, serials and event log")
     CHECK(a.serials == b.serials);
     CHECK(a.events == b.events);
     CHECK(a.admin_token == b.admin_token);
+    // Byte-identical signed manifests (the update key and its ECDSA draws follow the seed),
+    // and the same generated product id.
+    CHECK(a.manifest == b.manifest);
+    CHECK(a.product_id == b.product_id);
+    CHECK(a.manifest.find("\"signature\"") != std::string::npos);
     // Byte-identical certificates, ECDSA signature included: every OpenSSL draw in the stub
     // (TLS handshakes, signature nonces) followed the seed, not just the stub's own streams.
     CHECK(a.certificates == b.certificates);
@@ -70,4 +94,5 @@ TEST_CASE("the same seed and clock give the same nonces, serials and event log")
     CHECK(c.nonces != a.nonces);
     CHECK(c.serials != a.serials);
     CHECK(c.certificates != a.certificates);
+    CHECK(c.manifest != a.manifest);
 }

@@ -8,7 +8,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 
-#include "cloud_fixture.h"
+#include "update_fixture.h"
 
 using namespace svp;
 using namespace svp::test;
@@ -72,4 +72,68 @@ TEST_CASE("a stub killed mid-upload keeps no part of the image and takes the upl
     CHECK(r.status == 201);
     CHECK(r.json().at("measurement") == to_hex(ByteView(big.measurement)));
     CHECK(r.json().at("size") == big.bytes.size());
+}
+
+TEST_CASE("deployments, manifests, reports and security state survive kill -9: no acknowledged write lost") {
+    UpdateFixture f;
+    auto app = component_image(image::ImageType::application, kAppComponent, "1.0.0", "app");
+    auto kernel = component_image(image::ImageType::os_kernel, kKernelComponent, "2.0.0", "kernel");
+    f.upload({app, kernel});
+    f.create_product();
+    f.publish_os("Retail", {kernel});
+    f.deploy("Field Test", {measurement_of(app)});
+    f.admin("PATCH", UpdateFixture::group_path("Production"), {{"update_policy", "NoUpdates"}});
+    f.admin("POST", UpdateFixture::group_path("Production OS Evaluation") + "/freeze");
+    f.admin("PUT", "/admin/v1/default-group", {{"product", "Thermostat"}, {"group", "Production"}});
+    auto d = f.attested();
+    f.claim(d, "Field Test");
+    auto client = f.client(d);
+    auto served = f.check(client, UpdateFixture::installed({kernel})).json().at("manifest");
+    for (std::uint64_t seq = 1; seq <= 10; ++seq)
+        REQUIRE(client.post_json("/v1/reports", {{"reports", {protocol::FailureReport{seq, "app", "crash", 11, 0, ""}.to_json()}}})
+                    .json()
+                    .at("new") == 1);
+    TestDevice held, original;
+    f.admin("POST", "/admin/v1/devices/" + held.id() + "/quarantine", {{"reason", "held"}});
+    // A clone flagged: the quarantine it causes is acknowledged by the refusal.
+    auto a = f.cloud->anonymous(), b = f.cloud->anonymous();
+    auto na = f.challenge(a, original), nb = f.challenge(b, original);
+    REQUIRE(a.post_json("/v1/attestation/quote", original.quote(na, f.chain).to_json()).status == 200);
+    REQUIRE(b.post_json("/v1/attestation/quote", original.quote(nb, f.chain).to_json()).error() == "cloned-identity");
+
+    f.cloud->kill_hard();
+    f.start();
+
+    auto groups = f.admin("GET", "/admin/v1/products/Thermostat/groups").at("groups");
+    CHECK(groups[1]["deployment"] == 1);
+    CHECK(groups[3]["update_policy"] == "NoUpdates");
+    CHECK(groups[4]["frozen"] == true);
+    CHECK(f.admin("GET", "/admin/v1/default-group").at("group") == "Production");
+    CHECK(f.admin("GET", "/admin/v1/os-feeds").at("feeds")[0]["releases"].size() == 1);
+    CHECK(f.admin("GET", "/admin/v1/reports").at("reports").size() == 10);
+    // The same manifest, not a re-signed one: it was stored before it was served.
+    auto again = f.client(d);
+    CHECK(f.check(again, UpdateFixture::installed({kernel})).json().at("manifest") == served);
+    auto devices = f.admin("GET", "/admin/v1/devices").at("devices");
+    std::size_t quarantined = 0;
+    for (const auto& dev : devices) {
+        if (dev["quarantined"] == true) ++quarantined;
+        if (dev["device_id"] == d.device.id()) {
+            CHECK(dev["group"] == "Field Test");
+            CHECK(dev["installed"].size() == 1);
+        }
+    }
+    CHECK(quarantined == 2);
+    CHECK(f.attest(original, f.chain).error() == "quarantined");
+    CHECK(f.cloud->stop() == 0);
+}
+
+TEST_CASE("a seeded stub restarted on its database draws fresh nonces and serials, not used ones") {
+    UpdateFixture f({"--seed", "7"});
+    auto first = f.attested();
+    f.cloud->kill_hard();
+    f.start({"--seed", "7"});  // its random streams start over
+    auto second = f.attested();
+    CHECK(second.certificate != first.certificate);
+    CHECK(f.attest(first.device, f.chain).status == 200);
 }

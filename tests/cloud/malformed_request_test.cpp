@@ -34,6 +34,7 @@ struct InProcessCloud {
         cloud::ServeConfig config;
         config.db = dir / "cloud.db";
         config.clock_file = dir / "clock";
+        config.device_rate_limit = cloud::RateLimit::off();  // reach the parsers, not the 429
         service.emplace(config);
     }
 
@@ -43,9 +44,9 @@ struct InProcessCloud {
     }
 
     ApiResponse call(std::string method, std::string target, std::string body, bool admin = false,
-                     cloud::PeerCertificate peer = {}) {
+                     cloud::PeerCertificate peer = {}, std::string range = "") {
         return service->router().handle({std::move(method), std::move(target), admin ? bearer() : "", std::move(body),
-                                         std::move(peer)});
+                                         std::move(peer), std::move(range)});
     }
 
     cloud::PeerCertificate device_peer(const TestDevice& device) const {
@@ -165,6 +166,77 @@ TEST_CASE("a corpus of malformed requests is refused with 4xx and a reason on ev
     CHECK(c.service->store().telemetry("", 10).empty());
 }
 
+TEST_CASE("the update, report, deployment and device-state endpoints refuse malformed requests with 4xx and a reason") {
+    InProcessCloud c;
+    TestDevice device;
+    const auto id = device.id();
+    const auto peer = c.device_peer(device);
+    auto app = make_image(image::ImageType::application, "app");
+    REQUIRE(c.call("POST", "/admin/v1/images", as_string(app.bytes), true).status == 201);
+    REQUIRE(c.call("POST", "/admin/v1/products", R"({"name":"P","product_id":"0e9e3c1a-7b5d-4f3a-8d2c-ba9876543210"})", true).status == 201);
+    const auto sha = to_hex(ByteView(crypto::sha256(app.bytes)));
+    REQUIRE(c.call("POST", "/admin/v1/products/P/groups/Production/deployments", R"({"images":[")" + sha + R"("]})", true).status == 201);
+    REQUIRE(c.call("PUT", "/admin/v1/default-group", R"({"product":"P","group":"Production"})", true).status == 200);
+    REQUIRE(c.call("POST", "/v1/updates/check", R"({"installed":[]})", false, peer).status == 200);
+    REQUIRE(c.call("GET", "/v1/images/" + sha, "", false, peer).status == 200);
+
+    const std::vector<std::string> bad_json = {"", "{", "[]", "null", "{} x", "{\"a\":" + deep(100) + "}", deep(5000)};
+    for (const auto& body : bad_json) {
+        check_refused(c.call("POST", "/v1/updates/check", body, false, peer), "check " + body.substr(0, 40));
+        check_refused(c.call("POST", "/v1/reports", body, false, peer), "reports " + body.substr(0, 40));
+        for (const auto& target : std::vector<std::string>{"/admin/v1/products", "/admin/v1/products/P/groups",
+                                                           "/admin/v1/products/P/groups/Production/deployments",
+                                                           "/admin/v1/os-feeds/Retail/releases", "/admin/v1/devices/" + id + "/claim"})
+            check_refused(c.call("POST", target, body, true), target + " " + body.substr(0, 40));
+        check_refused(c.call("PATCH", "/admin/v1/products/P/groups/Production", body, true), "patch " + body.substr(0, 40));
+        check_refused(c.call("PUT", "/admin/v1/default-group", body, true), "default-group " + body.substr(0, 40));
+    }
+    for (const auto& range : {"bytes=9-1", "bytes=0-1,2-3", "bits=0-1", "bytes=x-", "bytes=99999999-", "bytes=-0", "=",
+                              "bytes=18446744073709551615-18446744073709551615", "bytes=-18446744073709551616"})
+        check_refused(c.call("GET", "/v1/images/" + sha, "", false, peer, range), std::string("range ") + range);
+    for (const auto& [method, target, body] : std::vector<std::tuple<std::string, std::string, std::string>>{
+             {"GET", "/v1/images/" + std::string(63, 'a'), ""}, {"GET", "/v1/images/" + std::string(64, 'g'), ""},
+             {"GET", "/v1/images/" + std::string(64, 'a'), ""}, {"GET", "/v1/images/" + sha + "?x=1", ""},
+             {"POST", "/v1/images/" + sha, ""}, {"GET", "/v1/updates/check", ""},
+             {"POST", "/v1/reports", R"({"reports":[{"seq":1,"app":"a","kind":"k","status":1.5,"time_ms":0}]})"},
+             {"POST", "/v1/reports", R"({"reports":[{"seq":1,"app":"a","kind":"k","status":1,"time_ms":0,"detail":[]}]})"},
+             {"POST", "/v1/updates/check", R"({"installed":[{"component":"6d1c6c7e-2f1c-4d7a-9c1e-0123456789ab","type":7,"version":"1.0.0"}]})"},
+             {"POST", "/v1/updates/check", R"({"installed":[{"component":"6d1c6c7e-2f1c-4d7a-9c1e-0123456789ab","type":7,"version":"1.0.0.0","counter":1}]})"},
+         })
+        check_refused(c.call(method, target, body, false, peer), method + " " + target.substr(0, 60) + " " + body.substr(0, 60));
+    for (const auto& [method, target, body] : std::vector<std::tuple<std::string, std::string, std::string>>{
+             {"POST", "/admin/v1/products", R"({"name":""})"}, {"POST", "/admin/v1/products", R"({"name":"a/b"})"},
+             {"POST", "/admin/v1/products", R"({"name":" x"})"}, {"POST", "/admin/v1/products", R"({"name":"x","product_id":"nope"})"},
+             {"POST", "/admin/v1/products", R"({"name":"6d1c6c7e-2f1c-4d7a-9c1e-0123456789ab"})"},
+             {"POST", "/admin/v1/products", R"({"name":"x","extra":1})"}, {"POST", "/admin/v1/products", R"({"name":"P"})"},
+             {"POST", "/admin/v1/products", R"({"name":"x","description":"\u0001"})"},
+             {"GET", "/admin/v1/products/Nope/groups", ""}, {"POST", "/admin/v1/products/P/groups", R"({"name":"G","os_feed":"Beta"})"},
+             {"POST", "/admin/v1/products/P/groups", R"({"name":"G","manifest_lifetime_s":1e9})"},
+             {"PATCH", "/admin/v1/products/P/groups/Production", "{}"},
+             {"PATCH", "/admin/v1/products/P/groups/Production", R"({"update_policy":"All"})"},
+             {"POST", "/admin/v1/products/P/groups/Production/deployments", R"({"images":[5]})"},
+             {"POST", "/admin/v1/products/P/groups/Production/deployments", R"({"images":[{"id":")" + sha + R"(","x":1}]})"},
+             {"POST", "/admin/v1/products/P/groups/Production/deployments", R"({"images":[")" + sha + R"("],"requires":[{"component":"6d1c6c7e-2f1c-4d7a-9c1e-0123456789ab","min_version":"one"}]})"},
+             {"POST", "/admin/v1/products/P/groups/Production/deployments", R"({"images":[")" + std::string(64, 'A') + R"("]})"},
+             {"POST", "/admin/v1/products/P/groups/Production/freeze", "{\"now\":1}"},
+             {"GET", "/admin/v1/products/P/groups/Production/manifests/0", ""},
+             {"GET", "/admin/v1/products/P/groups/Production/manifests/-1", ""},
+             {"GET", "/admin/v1/products/P/groups/Production/manifests/18446744073709551616", ""},
+             {"POST", "/admin/v1/os-feeds/Retail/releases", R"({"images":[]})"},
+             {"POST", "/admin/v1/os-feeds/Nope/releases", R"({"images":["x"]})"},
+             {"POST", "/admin/v1/devices/" + id + "/claim", R"({"product":"P"})"},
+             {"POST", "/admin/v1/devices/" + id + "/claim", R"({"product":"P","group":"Nope"})"},
+             {"POST", "/admin/v1/devices/abc/quarantine", ""}, {"POST", "/admin/v1/devices/" + id + "/quarantine", R"({"reason":5})"},
+             {"POST", "/admin/v1/devices/" + id + "/release", R"({"why":1})"},
+             {"GET", "/admin/v1/reports?device=zz", ""}, {"GET", "/admin/v1/reports?limit=0", ""},
+             {"PUT", "/admin/v1/default-group", R"({"product":"P","group":"Nope"})"},
+             {"DELETE", "/admin/v1/products", ""}, {"GET", "/admin/v1/os-feeds?x=1", ""}})
+        check_refused(c.call(method, target, body, true), method + " " + target + " " + body.substr(0, 60));
+    // Still serving.
+    CHECK(c.call("POST", "/v1/updates/check", R"({"installed":[]})", false, peer).status == 200);
+    CHECK(c.call("GET", "/v1/update-key", "").status == 200);
+}
+
 TEST_CASE("fifteen hundred mutated requests never crash the service or make it answer 500") {
     InProcessCloud c;
     TestDevice device;
@@ -177,7 +249,12 @@ TEST_CASE("fifteen hundred mutated requests never crash the service or make it a
         {"/v1/attestation/quote", device.quote(nonce, chain).to_json().dump()},
         {"/v1/telemetry", R"({"records":[{"seq":1,"kind":"temperature","value":21.5},{"seq":2,"kind":"x","value":-1e3}]})"},
         {"/admin/v1/images", as_string(chain[0].bytes)},
-        {"/admin/v1/devices/" + device.id() + "/revoke", R"({"reason":"test"})"}};
+        {"/admin/v1/devices/" + device.id() + "/revoke", R"({"reason":"test"})"},
+        {"/v1/updates/check", R"({"installed":[{"component":"6d1c6c7e-2f1c-4d7a-9c1e-0123456789ab","type":7,"version":"1.0.0","counter":1}]})"},
+        {"/v1/reports", R"({"reports":[{"seq":1,"app":"app","kind":"crash","status":11,"time_ms":5,"detail":"x"}]})"},
+        {"/admin/v1/products", R"({"name":"Mutant","description":"d"})"},
+        {"/admin/v1/os-feeds/Retail/releases", R"({"images":[")" + to_hex(ByteView(chain[1].measurement)) + R"("]})"},
+        {"/admin/v1/devices/" + device.id() + "/claim", R"({"product":"Unassigned","group":"Unassigned"})"}};
 
     crypto::DeterministicRandom rng(2024, "tests/cloud/mutations");
     std::size_t refused = 0;

@@ -66,7 +66,7 @@ TEST_CASE("a pushed pair reaches the other side with an RX interrupt, and poppin
     });
 }
 
-TEST_CASE("the FIFO holds 15 pairs; a 16th push is dropped as a guest error") {
+TEST_CASE("the FIFO holds 15 pairs, a 16th push is dropped as a guest error") {
     Rig r;
     REQUIRE_RUNS([&] {
         for (std::uint32_t i = 0; i < 16; ++i) {
@@ -100,5 +100,26 @@ TEST_CASE("each side sees only its own window: the app core cannot reach the sec
         sc_time d;
         std::uint32_t v = 0;
         CHECK(r.a7.read(Rig::B + S::CMD_POP, &v, 4, d) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    });
+}
+
+TEST_CASE("the per-direction lines: WR rises when the peer pops (TX_CONFIRMED), RD when the peer pushes (RX)") {
+    Rig r;
+    IrqLine wr_a("wr_a"), rd_a("rd_a");
+    r.box.side(0).set_direction_irqs(&wr_a, &rd_a);
+    test::run_thread([&] {
+        r.wr(r.a7, Rig::A + S::INT_EN, S::INT_TX_CONFIRMED | S::INT_RX);
+        r.wr(r.a7, Rig::A + S::CMD_PUSH, 1);
+        r.rd(r.sec, Rig::B + S::CMD_POP);
+        wait(sc_time(1, SC_NS));
+        CHECK(wr_a.level());
+        CHECK_FALSE(rd_a.level());
+        CHECK(r.irq_a.level());
+        r.wr(r.a7, Rig::A + S::INT_STS, S::INT_TX_CONFIRMED);
+        r.wr(r.sec, Rig::B + S::CMD_PUSH, 2);
+        wait(sc_time(1, SC_NS));
+        CHECK_FALSE(wr_a.level());
+        CHECK(rd_a.level());
+        CHECK(r.irq_a.level());
     });
 }

@@ -88,7 +88,7 @@ TEST_CASE("an unmapped offset is a bus error and a guest error") {
     CHECK(bank.guest_errors() == 1);
 }
 
-TEST_CASE("write callbacks see old and new values; read callbacks compute the value") {
+TEST_CASE("write callbacks see old and new values, read callbacks compute the value") {
     RegisterBank bank("dev");
     std::uint32_t seen_old = 0, seen_new = 0;
     int reads = 0;

@@ -41,7 +41,7 @@ boot::StageRequirements os_stage() {
 
 }  // namespace
 
-TEST_CASE("e-fuse bits can only be set: counters go up, never down; the secret latches") {
+TEST_CASE("e-fuse bits can only be set: counters go up, never down, the secret latches") {
     EFuses f;
     crypto::Digest secret{};
     secret[0] = 0x0F;
@@ -172,7 +172,7 @@ TEST_CASE("a tampered OS slot with an empty B slot halts boot without releasing 
     CHECK(halted->field("stage") == "os-kernel");
 }
 
-TEST_CASE("the same fuse secret and first stage give the same identity; another secret does not") {
+TEST_CASE("the same fuse secret and first stage give the same identity, another secret does not") {
     Booted a;
     test::run_for(sc_core::sc_time(1, sc_core::SC_SEC));
     auto key = a.device.security().device_public_key();

@@ -87,7 +87,7 @@ TEST_CASE("an unknown peripheral kind lists the known ones") {
     const auto text = replace(mt3620_text(), "kind: nic", "kind: wifi");
     const auto err = error_of(text);
     CHECK_THAT(err, Catch::Contains("unknown peripheral kind 'wifi'"));
-    CHECK_THAT(err, Catch::Contains("mailbox, nic, uart"));
+    for (const char* kind : {"uart", "mailbox", "nic", "firewall", "otp", "flash-controller"}) CHECK_THAT(err, Catch::Contains(kind));
     CHECK(line_of_error(err) == line_containing(text, "kind: wifi"));
 }
 
@@ -130,4 +130,68 @@ TEST_CASE("`platform show` describes the resolved map") {
     const auto text = device.describe();
     CHECK_THAT(text, Catch::Contains("0x80000000-0x803fffff"));
     CHECK_THAT(text, Catch::Contains("boot chain: security-monitor [sm_a/sm_b] -> os-kernel [os_a/os_b] -> OS"));
+}
+
+TEST_CASE("a firewall owner that is not an initiator is refused at its line, naming the initiators") {
+    const auto text = replace(mt3620_text(), "firewall: {owners: [a7]}}", "firewall: {owners: [a8]}}");
+    const auto err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("'a8' is not an initiator"));
+    CHECK_THAT(err, Catch::Contains("a7, rt0, rt1, sec, nic"));
+    CHECK(line_of_error(err) == line_containing(text, "owners: [a8]"));
+}
+
+TEST_CASE("a firewall rule with no firewall block to enforce it, and an unknown firewall mode") {
+    auto text = mt3620_text();
+    const auto start = text.find("  - {name: firewall, kind: firewall");
+    REQUIRE(start != std::string::npos);
+    const auto end = text.find("\n  - ", start + 1);
+    text.erase(start, end - start + 1);
+    auto err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("no peripheral of kind firewall enforces it"));
+    CHECK(line_of_error(err) == line_containing(text, "firewall: {owners: [a7, sec, nic]}"));
+    err = error_of(replace(mt3620_text(), "firewall: {owners: [a7]}}", "firewall: {owners: [a7], mode: silent}}"));
+    CHECK_THAT(err, Catch::Contains("expected error (a bus error) or raz-wi"));
+}
+
+TEST_CASE("interrupt wiring mistakes: an unknown line, an SPI past the controller, two lines on one SPI, a shared line") {
+    auto text = replace(mt3620_text(), "gpt_a7: 32,", "gpt_a7: 32, doorbell: 33,");
+    auto err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("no peripheral raises an irq named 'doorbell'"));
+    CHECK(line_of_error(err) == line_containing(text, "doorbell: 33"));
+    text = replace(mt3620_text(), "nic: 111}", "nic: 200}");
+    err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("SPI 200 is past the controller's 160 interrupt ids"));
+    CHECK(line_of_error(err) == line_containing(text, "nic: 200"));
+    text = replace(mt3620_text(), "gpt_a7: 32,", "gpt_a7: 24,");
+    err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("uart_a7 and gpt_a7 are both wired to SPI 24"));
+    text = replace(mt3620_text(), "irq: uart_isu1,", "irq: uart_a7,");
+    err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("irq 'uart_a7' of 'uart_isu1' is already raised by 'uart_a7'"));
+    CHECK(line_of_error(err) == line_containing(text, "name: uart_isu1"));
+}
+
+TEST_CASE("peripheral mistakes: a watchdog for a core that does not exist, bad GPIO pins, a flash controller without flash") {
+    auto text = replace(mt3620_text(), "resets: core, core: rt0}", "resets: core, core: rt7}");
+    auto err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("'rt7' is not a core of this variant"));
+    CHECK(line_of_error(err) == line_containing(text, "core: rt7"));
+    text = replace(mt3620_text(), "pins: 0-3,", "pins: 3-0,");
+    err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("'3-0' is not a pin number or a range"));
+    CHECK(line_of_error(err) == line_containing(text, "pins: 3-0"));
+    text = replace(mt3620_text(), "flash: flash,", "flash: sram,");
+    err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("'sram' is not a nor-flash memory"));
+    text = replace(mt3620_text(), "clock_hz: 32768", "clock_hz: 0");
+    CHECK_THAT(error_of(text), Catch::Contains("not a plausible RTC clock"));
+}
+
+TEST_CASE("timing mistakes: an alias outside its memory, contention without a bus clock, absurd wait states") {
+    auto err = error_of(replace(mt3620_text(), "aliases: [{base: 0x10000000, size: 16MiB,", "aliases: [{base: 0x10000000, size: 32MiB,"));
+    CHECK_THAT(err, Catch::Contains("the alias must lie inside 'flash'"));
+    err = error_of(replace(mt3620_text(), "  clock_mhz: 200         # interconnect clock (assumed)\n", ""));
+    CHECK_THAT(err, Catch::Contains("the contention model needs the bus clock_mhz"));
+    err = error_of(replace(mt3620_text(), "write_ns: 6, wait_states: 1,", "write_ns: 6, wait_states: 100000,"));
+    CHECK_THAT(err, Catch::Contains("not a plausible memory"));
 }

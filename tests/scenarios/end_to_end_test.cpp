@@ -176,3 +176,18 @@ expect:
     CHECK(r.status == 0);
     fs::remove_all(dir);
 }
+
+TEST_CASE("the event log is the same on a loaded host as on an idle one") {
+    const auto idle = temp("idle.jsonl"), loaded = temp("loaded.jsonl");
+    REQUIRE(spherevp({"run", kScenarios + "/default.yaml", "--quiet", "--events", idle.string()}).status == 0);
+    // Two CPU burners (one per core of this machine) for the length of the second run.
+    std::vector<Subprocess> burners;
+    for (int i = 0; i < 2; ++i)
+        burners.push_back(Subprocess::start({"/bin/sh", "-c", "while :; do :; done"}, {false, ""}));
+    const auto r = spherevp({"run", kScenarios + "/default.yaml", "--quiet", "--events", loaded.string()});
+    for (auto& b : burners) b.kill_now();
+    REQUIRE(r.status == 0);
+    CHECK(read_text_file(idle) == read_text_file(loaded));
+    fs::remove(idle);
+    fs::remove(loaded);
+}

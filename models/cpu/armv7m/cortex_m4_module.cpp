@@ -1,0 +1,198 @@
+#include "models/cpu/armv7m/cortex_m4_module.h"
+
+#include <cstring>
+
+#include "models/base/event_log.h"
+
+namespace svp {
+
+using namespace armv7m;
+
+CortexM4Module::CortexM4Module(sc_core::sc_module_name name, CoreConfig config, BusInitiator identity,
+                               sc_core::sc_time quantum)
+    : sc_module(name), bus("bus"), identity_(identity), clock_(config.clock_hz), quantum_(quantum) {
+    if (quantum_ == sc_core::SC_ZERO_TIME) quantum_ = tlm::tlm_global_quantum::instance().get();
+    if (quantum_ == sc_core::SC_ZERO_TIME) quantum_ = sc_core::sc_time(1, sc_core::SC_US);
+    quantum_cycles_ = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(quantum_.to_seconds() * static_cast<double>(config.clock_hz) + 0.5));
+    units_per_second_ = sc_core::sc_time(1, sc_core::SC_SEC).value();
+    units_per_cycle_ = units_per_second_ % config.clock_hz == 0 ? units_per_second_ / config.clock_hz : 0;
+    core_ = std::make_unique<CortexM4>(std::move(config), static_cast<MemoryPort&>(*this));
+    SC_HAS_PROCESS(CortexM4Module);
+    bus.register_invalidate_direct_mem_ptr(this, &CortexM4Module::invalidate_direct_mem_ptr);
+    SC_THREAD(run_thread);
+}
+
+std::uint64_t CortexM4Module::cycles_at(const sc_core::sc_time& t) const {
+    // ceil(t / period), in the kernel's time resolution units; one 64-bit division when the
+    // period is a whole number of units (25 MHz, 200 MHz ...), exact 128-bit arithmetic otherwise.
+    const std::uint64_t v = t.value();
+    if (units_per_cycle_) return (v + units_per_cycle_ - 1) / units_per_cycle_;
+    const auto num = static_cast<unsigned __int128>(v) * clock_.hz();
+    return static_cast<std::uint64_t>((num + units_per_second_ - 1) / units_per_second_);
+}
+
+sc_core::sc_time CortexM4Module::time_of(std::uint64_t cycles) const {
+    if (units_per_cycle_) return sc_core::sc_time::from_value(cycles * units_per_cycle_);
+    const auto units = static_cast<unsigned __int128>(cycles) * units_per_second_ / clock_.hz();
+    return sc_core::sc_time::from_value(static_cast<std::uint64_t>(units));
+}
+
+void CortexM4Module::boot_image(ElfImage image, std::optional<std::uint32_t> vector_table) {
+    boot_image_ = std::move(image);
+    boot_vtor_ = vector_table;
+}
+
+void CortexM4Module::attach_events(DeviceContext& device) {
+    core_->set_event_sink([this, &device](const EventType& type, Fields fields) {
+        Event e;
+        e.t_ns = static_cast<std::uint64_t>(local_time().value() / sc_core::sc_time(1, sc_core::SC_NS).value());
+        e.dev = device.id;
+        e.src = type.src;
+        e.ev = type.name;
+        e.fields = std::move(fields);
+        device.events.record(std::move(e));
+    });
+}
+
+void CortexM4Module::connect_irq(unsigned irq, IrqLine& line) {
+    sc_core::sc_spawn_options opts;
+    opts.spawn_method();
+    opts.set_sensitivity(&line.changed());
+    opts.dont_initialize();
+    sc_core::sc_spawn([this, irq, &line] {
+        core_->set_irq_level(irq, line.level());
+        wake_.notify(sc_core::SC_ZERO_TIME);
+    }, (std::string(basename()) + "_irq" + std::to_string(irq)).c_str(), &opts);
+}
+
+void CortexM4Module::run_thread() {
+    CortexM4& cpu = *core_;
+    if (boot_image_) {
+        std::uint32_t lowest = 0xFFFFFFFFu;
+        for (const auto& seg : boot_image_->segments) {
+            Bytes bytes = seg.data;
+            bytes.resize(seg.memsz, 0);
+            const unsigned n = debug_access(seg.paddr, bytes.data(), static_cast<unsigned>(bytes.size()), true);
+            if (n != bytes.size())
+                SC_REPORT_ERROR(name(), ("boot image " + boot_image_->name + ": a segment does not fit the memory map").c_str());
+            lowest = std::min(lowest, seg.paddr);
+        }
+        cpu.set_vector_table(boot_vtor_.value_or(lowest));
+        cpu.invalidate_code(0, 0xFFFFFFFFu);
+    }
+    cpu.reset();  // now the vector table is reachable through the bus
+    for (;;) {
+        // The core's clock never runs behind the kernel's (it may sleep through time).
+        cpu.advance_to(cycles_at(sc_core::sc_time_stamp()));
+        quantum_end_cycle_ = cpu.cycles() + quantum_cycles_;
+        std::uint64_t limit = quantum_end_cycle_;
+        if (run_ahead_) {
+            sc_core::sc_time gap = sc_core::sc_time_to_pending_activity();
+            if (gap > max_ahead_) gap = max_ahead_;
+            const std::uint64_t ahead = cycles_at(sc_core::sc_time_stamp() + gap);
+            if (ahead > limit) limit = ahead;
+        }
+        const StopReason why = cpu.run(limit);
+        ++quanta_;
+        // One synchronisation per quantum: catch the kernel up with the core's local time.
+        const sc_core::sc_time local = time_of(cpu.cycles());
+        if (local > sc_core::sc_time_stamp()) wait(local - sc_core::sc_time_stamp());
+        if (poll_ && sc_core::sc_time_stamp() - last_poll_ >= poll_interval_) {
+            last_poll_ = sc_core::sc_time_stamp();
+            poll_();
+        }
+        switch (why) {
+        case StopReason::cycle_limit:
+            break;
+        case StopReason::halted:
+            if (debug_handler_) debug_handler_(cpu, why);  // a debugger hears the exit code
+            if (stop_on_halt_) sc_core::sc_stop();
+            return;
+        case StopReason::sleeping: {
+            // WFI/WFE: skip straight to the next event (a timer, an interrupt line, a debugger).
+            const std::uint64_t next = cpu.next_timer_cycle();
+            if (next == UINT64_MAX) {
+                wait(wake_);
+            } else {
+                const sc_core::sc_time at = time_of(next);
+                if (at > sc_core::sc_time_stamp()) wait(at - sc_core::sc_time_stamp(), wake_);
+            }
+            break;
+        }
+        case StopReason::debug:
+            if (!debug_handler_ || !debug_handler_(cpu, why)) {
+                sc_core::sc_stop();
+                return;
+            }
+            break;
+        }
+    }
+}
+
+BusResponse CortexM4Module::access(BusRequest& r, std::uint64_t now_cycle, std::uint64_t& wait_cycles) {
+    // Something outside the core may react: no running ahead past this quantum.
+    core_->limit_run(quantum_end_cycle_);
+    tlm::tlm_generic_payload tx;
+    BusInitiator who = identity_;
+    who.privilege = r.privileged ? Privilege::privileged : Privilege::user;
+    tx.set_extension(&who);
+    tx.set_command(r.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    tx.set_address(r.address);
+    tx.set_data_ptr(r.data);
+    tx.set_data_length(r.size);
+    tx.set_streaming_width(r.size);
+    tx.set_byte_enable_ptr(nullptr);
+    tx.set_dmi_allowed(false);
+    tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    // Annotate the core's local time so targets see when in the quantum the access happens.
+    const sc_core::sc_time now = time_of(now_cycle);
+    sc_core::sc_time delay = now > sc_core::sc_time_stamp() ? now - sc_core::sc_time_stamp() : sc_core::SC_ZERO_TIME;
+    const sc_core::sc_time before = delay;
+    bus->b_transport(tx, delay);
+    tx.clear_extension(&who);
+    const sc_core::sc_time latency = delay - before;
+    wait_cycles = latency == sc_core::SC_ZERO_TIME ? 0 : cycles_at(latency);
+    return tx.is_response_ok() ? BusResponse::ok : BusResponse::error;
+}
+
+unsigned CortexM4Module::debug_access(std::uint32_t address, std::uint8_t* data, unsigned length, bool write) {
+    tlm::tlm_generic_payload tx;
+    BusInitiator who = identity_;
+    tx.set_extension(&who);
+    tx.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    tx.set_address(address);
+    tx.set_data_ptr(data);
+    tx.set_data_length(length);
+    tx.set_streaming_width(length);
+    const unsigned n = bus->transport_dbg(tx);
+    tx.clear_extension(&who);
+    return n;
+}
+
+bool CortexM4Module::direct_region(std::uint32_t address, bool write, DmiRegion& region) {
+    tlm::tlm_generic_payload tx;
+    BusInitiator who = identity_;
+    tx.set_extension(&who);
+    tx.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    tx.set_address(address);
+    tlm::tlm_dmi dmi;
+    const bool ok = bus->get_direct_mem_ptr(tx, dmi);
+    tx.clear_extension(&who);
+    if (!ok || !dmi.get_dmi_ptr()) return false;
+    if (!dmi.is_read_allowed()) return false;
+    if (write && !dmi.is_write_allowed()) return false;
+    const std::uint64_t start = dmi.get_start_address(), end = std::min<std::uint64_t>(dmi.get_end_address(), 0xFFFFFFFFull);
+    region.base = static_cast<std::uint32_t>(start);
+    region.size = end - start + 1;
+    region.host = dmi.get_dmi_ptr();
+    region.writable = dmi.is_write_allowed();
+    region.read_wait = dmi.get_read_latency() == sc_core::SC_ZERO_TIME ? 0 : static_cast<std::uint32_t>(cycles_at(dmi.get_read_latency()));
+    region.write_wait = dmi.get_write_latency() == sc_core::SC_ZERO_TIME ? 0 : static_cast<std::uint32_t>(cycles_at(dmi.get_write_latency()));
+    return true;
+}
+
+void CortexM4Module::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) {
+    core_->invalidate_direct_memory(static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(std::min<sc_dt::uint64>(end, 0xFFFFFFFFull)));
+}
+
+}  // namespace svp

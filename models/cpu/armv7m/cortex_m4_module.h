@@ -1,0 +1,105 @@
+// The SystemC face of a Cortex-M4 core: an sc_module with a TLM initiator socket and one
+// thread that runs the core a quantum at a time (rule 1: one sync per quantum, never per
+// instruction). Memory is reached by DMI when the target grants it, else by b_transport with
+// the svp::BusInitiator extension; a TLM error response becomes a precise BusFault. Interrupt
+// lines (svp::IrqLine) connect to NVIC inputs. While the core sleeps (WFI/WFE) the thread waits
+// for the next timer event or an interrupt: simulated time skips ahead, nothing busy-loops.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "models/base/bus_extension.h"
+#include "models/base/clock.h"
+#include "models/base/device_context.h"
+#include "models/base/irq.h"
+#include "models/cpu/armv7m/cortex_m4.h"
+#include "models/cpu/armv7m/elf_loader.h"
+
+namespace svp {
+
+class CortexM4Module : public sc_core::sc_module, private armv7m::MemoryPort {
+public:
+    tlm_utils::simple_initiator_socket<CortexM4Module> bus;
+
+    // `quantum` zero: the platform-wide tlm::tlm_global_quantum, or 1 us when that is unset.
+    // (The core keeps its own integer cycle count instead of a tlm_quantumkeeper's local time:
+    // it converts to sc_time once per quantum, never per access.)
+    CortexM4Module(sc_core::sc_module_name name, armv7m::CoreConfig config, BusInitiator identity,
+                   sc_core::sc_time quantum = sc_core::SC_ZERO_TIME);
+
+    // Loads an ELF image through the bus's debug transport when the simulation starts (so any
+    // memory map works: TCM, SYSRAM, flash), points VTOR at `vector_table` (default: the
+    // lowest loaded address) and resets the core from there.
+    void boot_image(armv7m::ElfImage image, std::optional<std::uint32_t> vector_table = std::nullopt);
+
+    // The core is reset when the simulation starts (its vector table is read through the bus).
+    armv7m::CortexM4& core() { return *core_; }
+    const ClockDomain& clock() const { return clock_; }
+    // Wires an interrupt line to NVIC input `irq` (level-sensitive).
+    void connect_irq(unsigned irq, IrqLine& line);
+    // Sends the core's events (faults taken, injections, lockup) to the device's event log,
+    // stamped with the core's own local time (ahead of the kernel's inside a quantum).
+    void attach_events(DeviceContext& device);
+    // Stops the whole simulation when the core halts (semihosting exit, lockup). Default on.
+    void stop_simulation_on_halt(bool on) { stop_on_halt_ = on; }
+    // Called on the core's thread whenever the core stops for a debugger (breakpoint, step,
+    // watchpoint, interrupt request). It decides what happens next by what it leaves behind:
+    // return true to continue running, false to halt the simulation.
+    using DebugHandler = std::function<bool(armv7m::CortexM4&, armv7m::StopReason)>;
+    void set_debug_handler(DebugHandler h) { debug_handler_ = std::move(h); }
+    // Called between quanta at most once per `interval` of simulated time (to poll a debugger
+    // socket for an interrupt request).
+    void set_poll(sc_core::sc_time interval, std::function<void()> poll) { poll_interval_ = interval; poll_ = std::move(poll); }
+    // Run-ahead: when no other process has anything scheduled before a later time, the core
+    // keeps running until then (at most `max_ahead`) instead of yielding every quantum. Nobody
+    // could observe the difference: the next sync happens before anyone else runs. The first
+    // access that leaves the core (b_transport) brings the quantum back to its normal end.
+    void set_run_ahead(bool on, sc_core::sc_time max_ahead = sc_core::sc_time(1, sc_core::SC_MS)) {
+        run_ahead_ = on;
+        max_ahead_ = max_ahead;
+    }
+    // Simulated time of the core's current cycle (ahead of sc_time_stamp() inside a quantum).
+    sc_core::sc_time local_time() const { return time_of(core_->cycles()); }
+    // n core cycles as SystemC time, exact to the picosecond for any run length (the product
+    // n * 10^12 needs more than 64 bits after a few seconds of simulated time).
+    sc_core::sc_time time_of(std::uint64_t cycles) const;
+
+    // Statistics for --stats.
+    std::uint64_t quanta() const { return quanta_; }
+
+private:
+    void run_thread();
+    armv7m::BusResponse access(armv7m::BusRequest& r, std::uint64_t now_cycle, std::uint64_t& wait_cycles) override;
+    unsigned debug_access(std::uint32_t address, std::uint8_t* data, unsigned length, bool write) override;
+    bool direct_region(std::uint32_t address, bool write, armv7m::DmiRegion& region) override;
+    void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
+    std::uint64_t cycles_at(const sc_core::sc_time& t) const;
+
+    BusInitiator identity_;
+    ClockDomain clock_;
+    sc_core::sc_time quantum_;
+    std::uint64_t quantum_cycles_;
+    std::uint64_t units_per_second_ = 0;  // kernel time units (picoseconds by default)
+    std::uint64_t units_per_cycle_ = 0;   // when the period is a whole number of units, else 0
+    std::unique_ptr<armv7m::CortexM4> core_;
+    sc_core::sc_event wake_;
+    bool stop_on_halt_ = true;
+    DebugHandler debug_handler_;
+    sc_core::sc_time poll_interval_ = sc_core::SC_ZERO_TIME, last_poll_ = sc_core::SC_ZERO_TIME;
+    std::function<void()> poll_;
+    bool run_ahead_ = true;
+    sc_core::sc_time max_ahead_ = sc_core::sc_time(1, sc_core::SC_MS);
+    std::uint64_t quantum_end_cycle_ = 0;
+    std::uint64_t quanta_ = 0;
+    std::optional<armv7m::ElfImage> boot_image_;
+    std::optional<std::uint32_t> boot_vtor_;
+};
+
+}  // namespace svp
