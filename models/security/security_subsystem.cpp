@@ -1,11 +1,14 @@
 #include "models/security/security_subsystem.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "common/crypto/deterministic_random.h"
 #include "common/protocol/attestation.h"
 #include "common/util/log.h"
+#include "models/bus/firewall.h"
 #include "models/periph/mailbox.h"
 #include "models/security/sec_protocol.h"
 
@@ -667,6 +670,52 @@ std::uint32_t SecuritySubsystem::execute_update(std::uint8_t command, const nloh
             stages.push_back(s);
         }
         out = {{"stages", stages}};
+        return secproto::ok;
+    }
+    case secproto::peripheral_assign: {
+        // The OS hands each peripheral an app owns to the core that runs the app (reference
+        // §1.5). The resource is a pin ("gpio5") or a named peripheral with its pins; every
+        // GPIO block driving one of them goes to that core alone. Once locked, the firewall
+        // itself refuses the write and so do we.
+        if (!config_.firewall) return secproto::unknown_command;
+        const auto& fw = *config_.firewall;
+        auto resource = req.find("resource");
+        auto core = req.find("core");
+        if (resource == req.end() || !resource->is_string() || core == req.end() || !core->is_string())
+            return secproto::bad_request;
+        const auto who = fw.core_ids.find(core->get<std::string>());
+        if (who == fw.core_ids.end()) return secproto::refused;
+        std::vector<unsigned> pins;
+        const auto name = resource->get<std::string>();
+        if (name.starts_with("gpio") && name.size() > 4 && name.size() <= 7 &&
+            name.find_first_not_of("0123456789", 4) == std::string::npos) {
+            pins.push_back(static_cast<unsigned>(std::stoul(name.substr(4))));
+        } else if (auto p = req.find("pins"); p != req.end() && p->is_array() && !p->empty() && p->size() <= 32) {
+            for (const auto& v : *p) {
+                if (!v.is_number_unsigned()) return secproto::bad_request;
+                pins.push_back(v.get<unsigned>());
+            }
+        }
+        std::vector<std::size_t> slots;
+        for (auto n : pins) {
+            const auto it = fw.pin_slots.find(n);
+            if (it == fw.pin_slots.end()) return secproto::refused;  // no such pin on this device
+            if (std::find(slots.begin(), slots.end(), it->second) == slots.end()) slots.push_back(it->second);
+        }
+        if (slots.empty()) return secproto::refused;
+        const std::uint32_t owners = 1u << who->second;
+        for (auto slot : slots)
+            if (bus_.write(fw.address + Firewall::slot_owners(slot), &owners, 4, pending_) !=
+                tlm::TLM_OK_RESPONSE)
+                return secproto::refused;
+        out = {{"slots", slots}};
+        return secproto::ok;
+    }
+    case secproto::peripheral_lock: {
+        if (!config_.firewall) return secproto::unknown_command;
+        std::uint32_t lock = Firewall::CTRL_LOCK;
+        if (bus_.write(config_.firewall->address + Firewall::FW_CTRL, &lock, 4, pending_) != tlm::TLM_OK_RESPONSE)
+            return secproto::refused;
         return secproto::ok;
     }
     default:

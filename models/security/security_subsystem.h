@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,15 @@ struct BootStage {
     std::vector<FlashSlot> slots;  // tried in order: A, then B
 };
 
+// The peripheral firewall as the security core programs it for the OS (peripheral_assign,
+// peripheral_lock), when the variant has one: where its registers are, the rule slot guarding
+// each package pin (the GPIO block that drives it), and each core's initiator id.
+struct FirewallControl {
+    std::uint64_t address = 0;
+    std::map<unsigned, std::size_t> pin_slots;
+    std::map<std::string, std::uint16_t> core_ids;  // cores the OS may assign peripherals to
+};
+
 struct SecurityConfig {
     std::uint64_t clock_hz = 200'000'000;
     CryptoCosts costs;
@@ -62,6 +72,7 @@ struct SecurityConfig {
     std::optional<FlashSlot> boot_state;  // the boot-state journal's partition (A/B updates)
     std::optional<FlashSlot> os_storage;  // the partition the OS may erase and program (storage_*)
     bool fault_hardening = true;          // a defence only test variants may switch off
+    std::optional<FirewallControl> firewall;  // absent: peripheral_* are unknown commands
 };
 
 struct BootMeasurement {

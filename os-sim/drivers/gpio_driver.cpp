@@ -4,14 +4,6 @@
 
 namespace svp::os {
 
-std::optional<GpioBlock> GpioDriver::mt3620_block(std::uint64_t base) {
-    if (base < kFirstBlockBase || (base - kFirstBlockBase) % kBlockStride) return std::nullopt;
-    const auto index = (base - kFirstBlockBase) / kBlockStride;
-    if (index > 5) return std::nullopt;
-    const int first = static_cast<int>(index) * 4;
-    return GpioBlock{base, {first, first + 1, first + 2, first + 3}};
-}
-
 const GpioBlock* GpioDriver::find(int pin, std::uint32_t& bit) const {
     for (const auto& b : blocks_)
         for (std::size_t n = 0; n < b.pins.size() && n < 32; ++n)

@@ -19,11 +19,20 @@ struct DeviceNode {
     std::uint64_t base = 0, size = 0;
     IrqLine* irq = nullptr;
     std::string peer;       // mailboxes: the core at the other side ("rt0", "sec")
-    std::vector<int> pins;  // GPIO blocks: the pin each register bit drives, when the variant says
+    std::vector<int> pins;  // GPIO blocks: the package pin each register bit drives (the variant's list)
+};
+
+// RAM the app core shares with other cores (the firewall lets both in): where the kernel puts
+// the buffers of an inter-core channel, which the core at the other end must be able to read.
+struct SharedMemoryNode {
+    std::string name;
+    std::uint64_t base = 0, size = 0;
+    std::vector<std::string> shared_with;  // the other cores that may access it
 };
 
 struct DeviceTree {
     std::string device_name;               // "dev0"
+    std::string app_core;                  // the core this OS runs on, as the firewall names it ("a7")
     std::uint64_t console_uart = 0;        // UART register base
     std::uint64_t sec_mailbox = 0;         // the app core's side of the security mailbox
     IrqLine* sec_mailbox_irq = nullptr;
@@ -36,6 +45,7 @@ struct DeviceTree {
     std::int64_t rtc_epoch_unix_s = 0;     // the RTC's time at power-on (scenario epoch)
     std::map<std::string, std::uint64_t> costs;    // os.costs from the variant, in cycles
     std::vector<DeviceNode> peripherals;   // every other window the app core can see
+    std::vector<SharedMemoryNode> shared_memories;  // every RAM the app core shares with another core
 };
 
 }  // namespace svp::os

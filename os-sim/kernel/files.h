@@ -4,6 +4,7 @@
 #include <string>
 
 #include "os-sim/drivers/intercore_driver.h"
+#include "os-sim/drivers/uart_driver.h"
 #include "os-sim/kernel/vfs.h"
 
 namespace svp::os {
@@ -33,6 +34,19 @@ public:
 private:
     Kernel& kernel_;
     int pin_;
+};
+
+// /dev/uart-isuN: the ISU's UART (reads block until bytes arrive, unless O_NONBLOCK)
+class UartFile : public File {
+public:
+    UartFile(Kernel& k, UartDriver& d) : kernel_(k), driver_(d) {}
+    long read(Process& p, std::span<std::uint8_t> out) override;
+    long write(Process& p, ByteView data) override;
+    std::string describe() const override { return "/dev/uart-" + driver_.isu(); }
+
+private:
+    Kernel& kernel_;
+    UartDriver& driver_;
 };
 
 // /dev/pluton and /dev/security-monitor: requests to the security subsystem, each gated.

@@ -1,5 +1,7 @@
 #include "os-sim/kernel/kernel.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "common/image/image_format.h"
@@ -77,6 +79,25 @@ std::uint64_t Kernel::allocate_dma(std::uint64_t bytes) {
     return tree_.ram_base + tree_.ram_size - dma_next_;
 }
 
+std::optional<std::uint64_t> Kernel::allocate_shared(const std::string& peer, std::uint64_t bytes) {
+    const SharedMemoryNode* best = nullptr;
+    for (const auto& m : tree_.shared_memories)
+        if (std::find(m.shared_with.begin(), m.shared_with.end(), peer) != m.shared_with.end() &&
+            (!best || m.shared_with.size() < best->shared_with.size()))
+            best = &m;
+    if (!best) return std::nullopt;
+    bytes = (bytes + 63) & ~std::uint64_t{63};
+    auto& used = shared_next_[best->name];
+    if (used + bytes > best->size) return std::nullopt;
+    used += bytes;
+    return best->base + used - bytes;
+}
+
+UartDriver* Kernel::uart(const std::string& isu) {
+    auto it = uarts_.find(isu);
+    return it == uarts_.end() ? nullptr : it->second.get();
+}
+
 IntercoreDriver* Kernel::intercore(const std::string& core) {
     auto it = intercore_.find(core);
     return it == intercore_.end() ? nullptr : it->second.get();
@@ -117,26 +138,42 @@ void Kernel::boot(const BootHandoff& handoff) {
     std::vector<std::string> bound = {"console", "security mailbox", "nic"};
     std::vector<GpioBlock> gpio_blocks;
     for (const auto& node : tree_.peripherals) {
-        if (node.kind == "gpio") {
-            if (!node.pins.empty())
-                gpio_blocks.push_back({node.base, node.pins});
-            else if (auto b = GpioDriver::mt3620_block(node.base))
-                gpio_blocks.push_back(*b);
-        }
+        if (node.kind == "gpio" && !node.pins.empty()) gpio_blocks.push_back({node.base, node.pins});
         if (node.kind == "wdt" && !watchdog_) {
             watchdog_ = std::make_unique<WatchdogDriver>(hw_, node.base);
             bound.push_back("watchdog");
         }
-        if (node.kind == "mailbox" && node.peer.starts_with("rt") && node.irq) {
-            intercore_[node.peer] = std::make_unique<IntercoreDriver>(
-                hw_, node.peer, node.base, node.irq, allocate_dma(IntercoreDriver::kBufferBytes),
-                allocate_dma(IntercoreDriver::kBufferBytes));
+        if (node.kind == "mailbox" && node.peer.starts_with("rt") && node.irq && !intercore_.count(node.peer)) {
+            // The rings must live where the real-time core can reach them past the firewall.
+            const auto outbound = allocate_shared(node.peer, IntercoreDriver::kBufferBytes);
+            const auto inbound = allocate_shared(node.peer, IntercoreDriver::kBufferBytes);
+            if (!outbound || !inbound) {
+                klog(fmt::format("intercore {}: no RAM shared with {} for the channel's buffers", node.peer, node.peer));
+                continue;
+            }
+            intercore_[node.peer] = std::make_unique<IntercoreDriver>(hw_, node.peer, node.base, node.irq, *outbound, *inbound);
             bound.push_back("intercore " + node.peer);
         }
     }
     if (!gpio_blocks.empty()) {
         gpio_ = std::make_unique<GpioDriver>(hw_, gpio_blocks);
         bound.push_back(fmt::format("gpio ({} blocks)", gpio_blocks.size()));
+    }
+    // ISU UARTs for apps. MT3620: an ISU is one 64 KiB block holding its pins' GPIO registers
+    // and its UART/SPI/I2C windows (DESIGN.md address map), so an ISU's UART is the UART node
+    // in the same block as the GPIO block driving the ISU's first pin. The console's is the OS's.
+    for (int n = 0;; ++n) {
+        const auto isu = fmt::format("ISU{}", n);
+        const auto pins = pins_of(isu);
+        if (pins.empty()) break;
+        std::uint64_t block = 0;
+        for (const auto& g : gpio_blocks)
+            if (std::find(g.pins.begin(), g.pins.end(), pins.front()) != g.pins.end()) block = g.base & ~std::uint64_t{0xFFFF};
+        for (const auto& node : tree_.peripherals)
+            if (block && node.kind == "uart" && (node.base & ~std::uint64_t{0xFFFF}) == block && node.base != tree_.console_uart) {
+                uarts_[isu] = std::make_unique<UartDriver>(hw_, isu, node.base, node.irq);
+                bound.push_back("uart " + isu);
+            }
     }
     klog("drivers: " + fmt::format("{}", fmt::join(bound, ", ")));
     Fields drivers = Fields::object();

@@ -25,6 +25,7 @@
 #include "os-sim/apps/container.h"
 #include "os-sim/drivers/console.h"
 #include "os-sim/drivers/gpio_driver.h"
+#include "os-sim/drivers/uart_driver.h"
 #include "os-sim/drivers/intercore_driver.h"
 #include "os-sim/drivers/nic_driver.h"
 #include "os-sim/drivers/security_driver.h"
@@ -150,6 +151,8 @@ public:
     SecurityDriver& security() { return *security_; }
     NicDriver& nic() { return *nic_; }
     GpioDriver* gpio() { return gpio_.get(); }
+    // The UART of ISU `isu` ("ISU1") apps may use, or nullptr (none, or it is the console).
+    UartDriver* uart(const std::string& isu);
     WatchdogDriver* watchdog() { return watchdog_.get(); }
     IntercoreDriver* intercore(const std::string& core);
     FlashStore& store() { return *store_; }
@@ -189,6 +192,8 @@ public:
 
     // Releases the DMA-able kernel memory for a driver (top of SRAM, 64-byte aligned).
     std::uint64_t allocate_dma(std::uint64_t bytes);
+    // A buffer in RAM shared with core `peer` (the least shared such RAM), or nullopt.
+    std::optional<std::uint64_t> allocate_shared(const std::string& peer, std::uint64_t bytes);
 
 private:
     friend class AppManager;
@@ -211,6 +216,7 @@ private:
     std::unique_ptr<SecurityDriver> security_;
     std::unique_ptr<NicDriver> nic_;
     std::unique_ptr<GpioDriver> gpio_;
+    std::map<std::string, std::unique_ptr<UartDriver>> uarts_;  // by ISU name
     std::unique_ptr<WatchdogDriver> watchdog_;
     std::map<std::string, std::unique_ptr<IntercoreDriver>> intercore_;
     std::unique_ptr<SecureFlashBackend> flash_backend_;
@@ -238,6 +244,7 @@ private:
 
     std::int64_t time_offset_s_ = 0;  // set by SystemTime
     std::uint64_t dma_next_ = 0;
+    std::map<std::string, std::uint64_t> shared_next_;  // bytes handed out per shared RAM
     std::deque<std::string> klog_;
     std::uint64_t boot_started_ns_ = 0;
     std::optional<crypto::RawPublicKey> device_key_;

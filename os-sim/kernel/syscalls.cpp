@@ -210,6 +210,18 @@ long IntercoreFile::read(Process& p, std::span<std::uint8_t> out) {
 
 long IntercoreFile::write(Process&, ByteView data) { return driver_.send(me_, data); }
 
+long UartFile::read(Process& p, std::span<std::uint8_t> out) {
+    if (out.empty()) return 0;
+    for (;;) {
+        const long n = driver_.read(out);
+        if (n != -EAGAIN || (flags & o_nonblock) || !driver_.rx_event()) return n;
+        const int rc = kernel_.wait_interruptible(p, driver_.rx_event(), sc_core::SC_ZERO_TIME);
+        if (rc == -EINTR) return rc;
+    }
+}
+
+long UartFile::write(Process&, ByteView data) { return driver_.write(data); }
+
 // ---- path lookup ---------------------------------------------------------------------------
 
 FileRef Kernel::open_device(Process& p, const std::string& name, int flags, int& error) {
@@ -242,8 +254,9 @@ FileRef Kernel::open_device(Process& p, const std::string& name, int flags, int&
         }
         return std::make_shared<GpioFile>(*this, pin);
     }
-    // Peripherals this OS has no driver for yet: the capability is still checked first, so
-    // an app learns nothing about hardware it was not granted.
+    // ISU peripherals, the ADC and PWM: the capability is checked first, so an app learns
+    // nothing about hardware it was not granted; only ISU UARTs have a driver yet (ENODEV
+    // for the rest, and for ISU0's UART, which is the console).
     static const std::vector<std::tuple<std::string, std::string, std::string>> others = {
         {"uart-isu", "Uart", "ISU"}, {"i2c-isu", "I2cMaster", "ISU"}, {"spi-isu", "SpiMaster", "ISU"},
         {"adc", "Adc", "ADC-CONTROLLER-"}, {"pwm", "Pwm", "PWM-CONTROLLER-"}};
@@ -258,6 +271,8 @@ FileRef Kernel::open_device(Process& p, const std::string& name, int flags, int&
             error = -EPERM;
             return nullptr;
         }
+        if (capability == "Uart")
+            if (auto* uart = this->uart(resource)) return std::make_shared<UartFile>(*this, *uart);
         error = -ENODEV;
         return nullptr;
     }

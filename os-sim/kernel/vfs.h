@@ -19,7 +19,7 @@ struct Process;
 // open() flags (Linux values).
 enum OpenFlags : int {
     o_rdonly = 0, o_wronly = 1, o_rdwr = 2, o_accmode = 3,
-    o_creat = 0100, o_trunc = 01000, o_append = 02000,
+    o_creat = 0100, o_trunc = 01000, o_append = 02000, o_nonblock = 04000,
 };
 inline bool wants_read(int flags) { return (flags & o_accmode) != o_wronly; }
 inline bool wants_write(int flags) { return (flags & o_accmode) != o_rdonly; }

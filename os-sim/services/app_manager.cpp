@@ -189,7 +189,9 @@ void AppManager::assign_firewall() {
     for (const auto& app : apps_)
         for (const auto& r : app->manifest.peripherals()) {
             if (!supported) break;
-            auto reply = kernel_.security_call(nullptr, secproto::peripheral_assign, {{"resource", r.resource}, {"core", "a7"}});
+            nlohmann::json request = {{"resource", r.resource}, {"core", kernel_.tree().app_core}};
+            if (r.capability != "Gpio") request["pins"] = pins_of(r.resource);
+            auto reply = kernel_.security_call(nullptr, secproto::peripheral_assign, request);
             std::string status = reply.ok() ? "assigned" : std::string(secproto::status_name(reply.status));
             if (reply.status == secproto::unknown_command) {
                 supported = false;

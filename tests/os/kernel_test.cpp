@@ -63,8 +63,12 @@ TEST_CASE("Gpio: a listed pin is driven through the GPIO block - an unlisted one
     run_for(s(1));
     CHECK(open_listed >= 0);
     CHECK(readback == 1);
-    CHECK(rig.gpio.oe() == 0x2);
-    CHECK(rig.gpio.dout() == 0x2);
+    // The real GPIO_PWM_0 block (pins 0-3) drives package pin 1; nothing else moved.
+    CHECK(rig.reg("gpio_pwm_0", "OE") == 0x2);
+    CHECK(rig.reg("gpio_pwm_0", "DOUT") == 0x2);
+    CHECK(rig.device.gpio_pins().output_enabled(1));
+    CHECK(rig.device.gpio_pins().level(1));
+    CHECK_FALSE(rig.device.gpio_pins().output_enabled(2));
     CHECK(open_unlisted == -EPERM);
     CHECK(rig.count(ev::os_security_capability_denied, {{"app", "blinky"}, {"capability", "Gpio"}, {"resource", "gpio2"}}) == 1);
 }
@@ -478,16 +482,112 @@ TEST_CASE("a security-call flood from one app is throttled - another app's calls
     CHECK(rig.device.security().booted());
 }
 
-TEST_CASE("the kernel arms the watchdog at boot, logs why the last reset happened, and a service kicks it in time") {
+TEST_CASE("the kernel arms the A7 watchdog at boot and watchdogd kicks it in time") {
     OsRig rig;
-    rig.wdt.sta = 0x8000;  // as if the watchdog had reset the device
-    run_for(s(100));
-    CHECK(rig.wdt.mode == 0x01);           // enabled, reset mode
-    CHECK(rig.wdt.length_ticks == 32 * 32);  // 32 s
-    REQUIRE(rig.wdt.kicks.size() >= 12);
-    std::uint64_t worst = 0;
-    for (std::size_t i = 1; i < rig.wdt.kicks.size(); ++i) worst = std::max(worst, rig.wdt.kicks[i] - rig.wdt.kicks[i - 1]);
-    CHECK(worst <= 8'100'000'000ull);  // a quarter of the timeout
-    CHECK(rig.first(ev::os_boot_stage, {{"stage", "drivers"}})->field("last_reset") == "watchdog");
+    run_for(s(100));  // three timeouts' worth
+    CHECK((rig.reg("wdt_a7", "WDT_MODE") & Watchdog::MODE_MASK) == Watchdog::MODE_ENABLE);  // enabled, reset mode
+    CHECK(rig.device.block_as<Watchdog>("wdt_a7").timeout() == s(32));
+    CHECK(rig.count(ev::wdt_expired) == 0);
+    CHECK(rig.device.resets() == 0);
+    CHECK(rig.os->boots() == 1);
+    CHECK_THAT(rig.console, Catch::Contains("watchdog: armed, 32 s"));
+    CHECK(rig.first(ev::os_boot_stage, {{"stage", "drivers"}})->field("last_reset").empty());
+}
+
+TEST_CASE("a kernel that stops scheduling watchdogd is reset by the real watchdog, and the next boot says why") {
+    OsRig rig;
+    // Above watchdogd and never blocking: the kernel looks hung to the watchdog.
+    rig.at(s(5), [](os::Kernel& k, os::Process&) {
+        for (;;) k.cpu().consume(1000);
+    });
+    run_for(s(60));
+    const auto* expired = rig.first(ev::wdt_expired);
+    REQUIRE(expired != nullptr);
+    CHECK(expired->field("action") == "reset-device");
+    // Kicked last at most a quarter of the timeout before the hang, so it fires 24..32 s after it.
+    CHECK(expired->t_ns > 5'000'000'000ull + 24'000'000'000ull);
+    CHECK(expired->t_ns <= 5'000'000'000ull + 32'000'000'000ull);
+    CHECK(rig.device.resets() == 1);
+    CHECK(rig.os->boots() == 2);
+    CHECK(rig.all(ev::os_boot_stage, {{"stage", "drivers"}}).back()->field("last_reset") == "watchdog");
     CHECK_THAT(rig.console, Catch::Contains("watchdog: the last reset was a watchdog reset"));
+}
+
+TEST_CASE("init hands each owned GPIO block to the app core in the firewall and locks it, then a reassignment is refused (A12)") {
+    register_app("/test/idle-gpio", [](AppContext& c) { return idle(c); });
+    OsRigOptions o;
+    o.apps = {{manifest("blinky", "/test/idle-gpio", {{"Gpio", {5}}})}};
+    OsRig rig(o);
+    // Left open to rt0 as well before the OS boots: the assignment must take that away.
+    sc_core::sc_spawn([&] { rig.share_region_at_reset("gpio_pwm_1", "rt0"); });
+    os::SecurityDriver::Reply late_gpio, late_isu;
+    rig.at(s(2), [&](os::Kernel& k, os::Process&) {
+        late_gpio = k.security_call(nullptr, secproto::peripheral_assign, {{"resource", "gpio5"}, {"core", "rt0"}});
+        late_isu = k.security_call(nullptr, secproto::peripheral_assign,
+                                   {{"resource", "ISU1"}, {"core", "rt0"}, {"pins", {31, 32, 33, 34, 35}}});
+    });
+    run_for(s(3));
+    // Pin 5 is driven by GPIO_PWM_1 (pins 4-7): that block goes to a7 alone, then the lock.
+    CHECK(rig.count(ev::os_security_firewall, {{"action", "assign"}, {"resource", "gpio5"}, {"status", "assigned"}}) == 1);
+    CHECK(rig.count(ev::firewall_rule_changed, {{"region", "gpio_pwm_1"}, {"owners", "a7,rt0"}}) == 1);
+    CHECK(rig.count(ev::firewall_rule_changed, {{"region", "gpio_pwm_1"}, {"owners", "a7"}}) == 1);
+    CHECK(rig.firewall_owners("gpio_pwm_1") == "a7");
+    CHECK(rig.count(ev::os_security_firewall, {{"action", "lock"}, {"status", "locked"}}) == 1);
+    CHECK(rig.count(ev::firewall_locked) == 1);
+    REQUIRE(rig.device.firewall() != nullptr);
+    CHECK(rig.device.firewall()->locked());
+    // After the lock the security subsystem cannot move a block to another core, and says so.
+    CHECK(late_gpio.status == secproto::refused);
+    CHECK(late_isu.status == secproto::refused);
+    CHECK(rig.count(ev::firewall_rule_changed) == 2);
+    CHECK(rig.firewall_owners("gpio_pwm_1") == "a7");
+    CHECK(rig.firewall_owners("gpio_isu1") == "a7");
+}
+
+TEST_CASE("peripheral_assign refuses what it cannot name: an unknown core, a pin the device lacks, a malformed request") {
+    OsRig rig;
+    os::SecurityDriver::Reply bad_core, bad_pin, no_pins, malformed;
+    rig.at(s(0.5), [&](os::Kernel& k, os::Process&) {
+        bad_core = k.security_call(nullptr, secproto::peripheral_assign, {{"resource", "gpio5"}, {"core", "sec"}});
+        bad_pin = k.security_call(nullptr, secproto::peripheral_assign, {{"resource", "gpio200"}, {"core", "a7"}});
+        no_pins = k.security_call(nullptr, secproto::peripheral_assign, {{"resource", "ISU1"}, {"core", "a7"}});
+        malformed = k.security_call(nullptr, secproto::peripheral_assign, {{"resource", 5}, {"core", "a7"}});
+    });
+    run_for(s(1));
+    CHECK(bad_core.status == secproto::refused);
+    CHECK(bad_pin.status == secproto::refused);
+    CHECK(no_pins.status == secproto::refused);
+    CHECK(malformed.status == secproto::bad_request);
+    CHECK(rig.count(ev::firewall_rule_changed) == 0);
+}
+
+TEST_CASE("Uart: an app granted ISU1 talks through the real ISU1 UART, and its reads block until bytes arrive") {
+    std::string got;
+    long sent = 0, nonblocking = 0;
+    register_app("/test/uart", [&](AppContext& c) {
+        const int fd = c.open("/dev/uart-isu1", os::o_rdwr);
+        const int nb = c.open("/dev/uart-isu1", os::o_rdonly | os::o_nonblock);
+        std::uint8_t buf[16];
+        nonblocking = c.read(nb, buf);  // nothing has arrived yet
+        sent = c.write(fd, std::string_view("hello\n"));
+        const long n = c.read(fd, buf);  // sleeps until the host types
+        if (n > 0) got.assign(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n));
+        return idle(c);
+    });
+    OsRigOptions o;
+    o.apps = {{manifest("serial", "/test/uart", {{"Uart", {"ISU1"}}})}};
+    OsRig rig(o);
+    auto& isu1 = rig.device.uart("uart_isu1");
+    sc_core::sc_spawn([&] {
+        sc_core::wait(s(2));
+        isu1.receive("ping");
+    });
+    run_for(s(3));
+    CHECK(nonblocking == -EAGAIN);
+    CHECK(sent == 6);
+    CHECK_THAT(isu1.transcript(), Catch::Contains("hello"));
+    CHECK(got == "ping");
+    CHECK(rig.count(ev::os_security_firewall, {{"action", "assign"}, {"resource", "ISU1"}, {"status", "assigned"}}) == 1);
+    CHECK(rig.firewall_owners("gpio_isu1") == "a7");
+    CHECK(rig.count(ev::os_security_firewall, {{"action", "lock"}, {"status", "locked"}}) == 1);
 }

@@ -1,8 +1,11 @@
-// A provisioned mt3620 device running the real os-sim kernel: a signed boot chain whose OS image
-// carries the OS configuration, app images with manifests in the apps partition, and test
-// doubles for hardware main does not model yet (a GPIO block at the MT3620 address, and a
-// real-time core's side of an inter-core mailbox answering like the RT half of Azure Sphere's
-// IntercoreComms sample). Tests register their own apps by entry point and read the event log.
+// A provisioned mt3620 device running the real os-sim kernel on the platform's real hardware
+// (GPIO blocks, the A7 watchdog, the A7<->RT mailboxes, the firewall): a signed boot chain whose
+// OS image carries the OS configuration, and app images with manifests in the apps partition.
+// The one test double is the real-time core's end of the A7<->RT0 channel: the platform runs no
+// firmware on the RT cores yet (no ISS is instantiated by the Device), so a small module stands
+// in for the RT half of Azure Sphere's IntercoreComms sample. It talks to the real mailbox and
+// the shared RAM as bus initiator rt0, so the firewall applies to it. Tests register their own
+// apps by entry point and read the event log.
 #pragma once
 
 #include <functional>
@@ -16,7 +19,6 @@
 
 #include "common/crypto/x509.h"
 #include "models/base/bus_master.h"
-#include "models/base/peripheral.h"
 #include "models/periph/mailbox.h"
 #include "os-sim/apps/app.h"
 #include "os-sim/drivers/intercore_driver.h"
@@ -30,57 +32,14 @@ inline const char* kOsProduct = "7e1c0d4a-5b2f-4c3e-9a61-0f5d2b8c9e01";
 inline const char* kCloudHost = "as3.spherevp.test";
 inline const char* kCloudIp = "10.0.0.2";
 
-// An MT3620 GPIO_PWM group block (four pins): DIN reads `pads`, outputs latch in DOUT.
-class GpioDouble : public Peripheral {
-public:
-    GpioDouble(sc_core::sc_module_name name, DeviceContext& d) : Peripheral(name, d, sc_core::sc_time(20, sc_core::SC_NS)) {
-        regs_.add("DIN", 0x04, 0, Access::ro).on_read([this](bool) { return pads; });
-        regs_.add("DOUT", 0x10, 0, Access::rw, 0xF);
-        regs_.add("DOUT_SET", 0x14, 0, Access::wo, 0xF).on_write([this](std::uint32_t, std::uint32_t v) {
-            regs_["DOUT"].set_bits(v & 0xF);
-        });
-        regs_.add("DOUT_RESET", 0x18, 0, Access::wo, 0xF).on_write([this](std::uint32_t, std::uint32_t v) {
-            regs_["DOUT"].clear_bits(v & 0xF);
-        });
-        regs_.add("OE", 0x20, 0, Access::rw, 0xF);
-        regs_.add("OE_SET", 0x24, 0, Access::wo, 0xF).on_write([this](std::uint32_t, std::uint32_t v) {
-            regs_["OE"].set_bits(v & 0xF);
-        });
-        regs_.add("OE_RESET", 0x28, 0, Access::wo, 0xF).on_write([this](std::uint32_t, std::uint32_t v) {
-            regs_["OE"].clear_bits(v & 0xF);
-        });
-    }
-    std::uint32_t dout() { return regs_["DOUT"].value(); }
-    std::uint32_t oe() { return regs_["OE"].value(); }
-    std::uint32_t pads = 0;
-};
-
-// The A7 watchdog's registers (MediaTek keys): records the mode, length and every kick; the
-// status register reads as the test sets it (why the "last" reset happened).
-class WdtDouble : public Peripheral {
-public:
-    WdtDouble(sc_core::sc_module_name name, DeviceContext& d) : Peripheral(name, d, sc_core::sc_time(20, sc_core::SC_NS)) {
-        regs_.add("WDT_MODE", 0x30).on_write([this](std::uint32_t, std::uint32_t v) {
-            if ((v >> 8) == 0x22) mode = v & 0xFF;
-        });
-        regs_.add("WDT_LENGTH", 0x34).on_write([this](std::uint32_t, std::uint32_t v) {
-            if ((v & 0x1F) == 0x08) length_ticks = v >> 5;
-        });
-        regs_.add("WDT_RESTART", 0x38, 0, Access::wo).on_write([this](std::uint32_t, std::uint32_t v) {
-            if (v == 0x1971) kicks.push_back(sc_core::sc_time_stamp().value() / 1000);  // ns
-        });
-        regs_.add("WDT_STA", 0x3C, 0, Access::ro).on_read([this](bool) { return sta; });
-    }
-    std::uint32_t mode = 0, length_ticks = 0, sta = 0;
-    std::vector<std::uint64_t> kicks;
-};
-
-// The real-time core's end of the A7<->RT0 mailbox: takes the buffer addresses from the setup
-// commands, then answers each message from the app core with "pong: <message>".
+// The real-time core's end of the A7<->RT0 mailbox (a test double: no RT firmware runs yet):
+// takes the buffer addresses from the setup commands, then answers each message from the app
+// core with "pong: <message>". `side` is the RT core's side of the real mailbox, `irq` its line.
+// It does not model an RT-core reset: it serves one boot of the app core.
 class RtEchoDouble : public sc_core::sc_module {
 public:
-    RtEchoDouble(sc_core::sc_module_name name, DeviceContext& d, BusInitiator who, Mailbox& box, IrqLine& rt_irq)
-        : sc_module(name), bus("bus", who), box_(box), irq_(rt_irq) {
+    RtEchoDouble(sc_core::sc_module_name name, BusInitiator who, std::uint64_t side, IrqLine& irq)
+        : sc_module(name), bus("bus", who), side_(side), irq_(irq) {
         sc_core::sc_spawn([this] { run(); }, "echo");
     }
     BusMaster bus;
@@ -112,7 +71,7 @@ private:
         }
     }
     void run() {
-        const std::uint64_t side = kSideB;
+        const std::uint64_t side = side_;
         wr(side + MailboxSide::INT_EN, MailboxSide::INT_RX);
         wr(side + MailboxSide::SW_RX_INT_EN, os::IntercoreDriver::kDoorbellToRt);
         for (;;) {
@@ -152,8 +111,7 @@ private:
             if (!irq_.level()) sc_core::wait(irq_.rising());
         }
     }
-    static constexpr std::uint64_t kSideB = 0x21050000;
-    Mailbox& box_;
+    std::uint64_t side_;
     IrqLine& irq_;
 };
 
@@ -213,22 +171,9 @@ public:
         if (!apps.empty()) p.partitions["apps"] = apps;
         device.provision(p);
 
-        // Hardware main does not have yet, as test doubles on the bus.
-        auto& router = device.router();
-        router.map(BusRegion{"gpio_pwm0", 0x38010000, 0x1000, router.attach(gpio.socket), 0, {}, false});
-        router.map(BusRegion{"wdt_a7", 0x30050000, 0x100, router.attach(wdt.socket), 0, {}, false});
-        router.map(BusRegion{"mbox_rt0.a", 0x31010000, 0x1000, router.attach(mbox.side(0).socket), 0,
-                             {device.initiator("a7").id}, false});
-        router.map(BusRegion{"mbox_rt0.b", 0x21050000, 0x1000, router.attach(mbox.side(1).socket), 0,
-                             {device.initiator("rt0").id}, false});
-        mbox.side(0).set_irq(&mbox_a7_irq);
-        mbox.side(1).set_irq(&mbox_rt_irq);
-        rt.bus.socket.bind(router.from_initiators);
-
+        rt.bus.socket.bind(device.router().from_initiators);
+        sec_probe.socket.bind(device.router().from_initiators);
         auto tree = device.os_device_tree(kEpoch);
-        tree.peripherals.push_back({"gpio_pwm0", "gpio", 0x38010000, 0x1000, nullptr, ""});
-        tree.peripherals.push_back({"mbox_rt0", "mailbox", 0x31010000, 0x1000, &mbox_a7_irq, "rt0"});
-        tree.peripherals.push_back({"wdt_a7", "wdt", 0x30050000, 0x100, nullptr, ""});
         os = std::make_unique<os::OsRuntime>(device.app_core(), tree);
         device.uart("uart_a7").on_transmit([this](char c) { console.push_back(c); });
     }
@@ -307,11 +252,41 @@ public:
     HostBridge bridge;
     Device device{"dev0", load_variant(find_variant("mt3620")), ctx.device, bridge};
     crypto::EcPrivateKey root = crypto::EcPrivateKey::from_seed(Bytes(32, 0x11));
-    GpioDouble gpio{"gpio_double", ctx.device};
-    WdtDouble wdt{"wdt_double", ctx.device};
-    Mailbox mbox{"mbox_rt0", ctx.device, sc_core::sc_time(20, sc_core::SC_NS)};
-    IrqLine mbox_a7_irq{"mbox_rt0_a7"}, mbox_rt_irq{"mbox_rt0_rt"};
-    RtEchoDouble rt{"rt0_double", ctx.device, device.initiator("rt0"), mbox, mbox_rt_irq};
+    RtEchoDouble rt{"rt0_double", device.initiator("rt0"), device.variant().peripheral("mbox_rt0").windows.at(1).base,
+                    device.irq(device.variant().peripheral("mbox_rt0").windows.at(1).irq)};
+    BusMaster sec_probe{"sec_probe", device.initiator("sec")};  // the security core's bus identity, for tests
+    // Who the firewall lets into region `name` now ("a7", "a7,rt0", ...).
+    std::string firewall_owners(const std::string& region) {
+        for (const auto& r : device.router().regions())
+            if (r.name == region && r.guard >= 0) {
+                const auto owners = device.firewall()->rule(static_cast<std::size_t>(r.guard)).owners;
+                const auto names = device.variant().initiators();
+                std::string out;
+                for (std::size_t i = 0; i < names.size(); ++i)
+                    if ((owners >> i) & 1) out += (out.empty() ? "" : ",") + names[i];
+                return out;
+            }
+        throw std::invalid_argument("no firewalled region " + region);
+    }
+    // As the factory or an earlier owner might have left it: region `name` also open to `extra`
+    // (written by the security core through the firewall's registers, before the OS boots).
+    void share_region_at_reset(const std::string& region, const std::string& extra) {
+        for (const auto& r : device.router().regions())
+            if (r.name == region && r.guard >= 0) {
+                auto& fw = *device.firewall();
+                const std::uint32_t owners = fw.rule(static_cast<std::size_t>(r.guard)).owners | 1u << device.initiator(extra).id;
+                std::uint64_t base = 0;
+                for (const auto& p : device.variant().peripherals)
+                    if (p.kind == "firewall") base = p.windows.front().base;
+                sc_core::sc_time d;
+                if (sec_probe.write(base + Firewall::slot_owners(static_cast<std::size_t>(r.guard)), &owners, 4, d) != tlm::TLM_OK_RESPONSE)
+                    throw std::runtime_error("the firewall refused the security core");
+                return;
+            }
+        throw std::invalid_argument("no firewalled region " + region);
+    }
+    // A register of a real block by name ("wdt_a7", "WDT_MODE"), as the model holds it.
+    std::uint32_t reg(const std::string& block, const std::string& name) { return device.block(block).registers()[name].value(); }
     std::unique_ptr<os::OsRuntime> os;
 
 private:
