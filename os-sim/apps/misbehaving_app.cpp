@@ -11,6 +11,7 @@
 //   memory-exhaustion               allocate 16 KiB at a time until refused (A9)
 //   fork-bomb                       start processes until refused (A9)
 //   ignore-sigterm                  catch SIGTERM and carry on (so a stop needs SIGKILL)
+//   idle                            nothing (a well-behaved owner of what its manifest lists)
 #include <fmt/format.h>
 
 #include "os-sim/apps/app.h"
@@ -80,7 +81,7 @@ public:
             report(fmt::format("started {} processes, then", n), rc);
         } else if (attack == "ignore-sigterm") {
             ctx.on_signal(sig_term, [&ctx](int) { ctx.log("SIGTERM ignored"); });
-        } else {
+        } else if (attack != "idle") {
             ctx.log("unknown attack '" + attack + "'");
         }
         for (;;) ctx.sleep(sc_core::sc_time(3600, sc_core::SC_SEC));
