@@ -174,6 +174,23 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
     std::string sec_core_name;
     for (const auto& c : variant_.cores)
         if (c.kind == "security-core") sec_core_name = c.name;
+    // What the security core needs to hand peripherals to cores: the firewall's registers,
+    // the rule guarding each pin's GPIO block, and the cores it may name.
+    if (firewall_)
+        for (const auto& p : variant_.peripherals)
+            if (p.kind == "firewall") {
+                FirewallControl fc;
+                fc.address = p.windows.front().base;
+                for (const auto& g : variant_.peripherals) {
+                    if (g.kind != "gpio") continue;
+                    for (std::size_t slot = 0; slot < firewall_rules_.size(); ++slot)
+                        if (firewall_rules_[slot].region == g.name)
+                            for (auto pin : g.pins) fc.pin_slots[pin] = slot;
+                }
+                for (const auto& c : variant_.cores)
+                    if (c.kind != "security-core") fc.core_ids[c.name] = initiator(c.name).id;
+                sc.firewall = std::move(fc);
+            }
     // The security core talks to the app core through the mailbox whose other side the
     // app core sees; find the side visible to the security core.
     IrqLine* sec_irq = nullptr;
@@ -189,6 +206,9 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
         if (part.name == "bootstate") {
             const auto address = flash_spec.base + part.offset;
             sc.boot_state = FlashSlot{part.name, address, part.size, address};
+        } else if (part.name == "config") {
+            const auto address = flash_spec.base + part.offset;
+            sc.os_storage = FlashSlot{part.name, address, part.size, address};
         }
     security_ = std::make_unique<SecuritySubsystem>("security", context_, sc, initiator(sec_core_name), sec_irq);
     security_->bus().socket.bind(router_->from_initiators);
@@ -458,6 +478,7 @@ os::DeviceTree Device::os_device_tree(std::int64_t rtc_epoch_unix_s) const {
     };
     os::DeviceTree t;
     t.device_name = context_.id;
+    t.app_core = app_core_name;
     t.rtc_epoch_unix_s = rtc_epoch_unix_s;
     t.costs = variant_.os_costs;
     for (const auto& p : variant_.peripherals) {
@@ -466,6 +487,16 @@ os::DeviceTree Device::os_device_tree(std::int64_t rtc_epoch_unix_s) const {
         if (p.kind == "nic" && !t.nic && visible(w.visible_to, app_core_name)) {
             t.nic = w.base;
             t.nic_irq = irqs_.count(w.irq) ? irqs_.at(w.irq).get() : nullptr;
+        }
+        // Every other window the app core sees, for the OS's drivers to bind by kind.
+        for (std::size_t i = 0; i < p.windows.size(); ++i) {
+            const auto& win = p.windows[i];
+            if (!visible(win.visible_to, app_core_name) || (p.kind == "mailbox" && win.visible_to.empty())) continue;
+            os::DeviceNode node{p.name, p.kind, win.base, win.size, irqs_.count(win.irq) ? irqs_.at(win.irq).get() : nullptr, "", {}};
+            if (p.kind == "gpio") node.pins.assign(p.pins.begin(), p.pins.end());
+            if (p.kind == "mailbox" && p.windows.size() == 2 && !p.windows[1 - i].visible_to.empty())
+                node.peer = p.windows[1 - i].visible_to.front();
+            t.peripherals.push_back(node);
         }
         if (p.kind == "mailbox") {
             const auto &a = p.windows[0], &b = p.windows[1];
@@ -482,6 +513,19 @@ os::DeviceTree Device::os_device_tree(std::int64_t rtc_epoch_unix_s) const {
             t.ram_base = m.base;
             t.ram_size = m.size;
         }
+    // RAM another core may use too: what both see and the firewall (at reset) lets both into.
+    auto may_use = [&](const MemorySpec& m, const std::string& who) {
+        return visible(m.visible_to, who) &&
+               (!m.firewall || std::find(m.firewall->owners.begin(), m.firewall->owners.end(), who) != m.firewall->owners.end());
+    };
+    for (const auto& m : variant_.memories) {
+        if (m.kind != "ram" || !may_use(m, app_core_name)) continue;
+        os::SharedMemoryNode node{m.name, m.base, m.size, {}};
+        for (const auto& c : variant_.cores)
+            if (c.name != app_core_name && may_use(m, c.name)) node.shared_with.push_back(c.name);
+        if (!node.shared_with.empty()) t.shared_memories.push_back(node);
+    }
+    t.flash_sector_size = static_cast<std::uint32_t>(variant_.flash().sector_size);
     for (const auto& part : variant_.flash_layout) {
         if (part.name == "apps") {
             t.apps_partition = partition_address(part.name);

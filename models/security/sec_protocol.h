@@ -31,7 +31,16 @@ enum Command : std::uint8_t {
     stage_commit = 0x64,   // {} -> {verified, reason}: verify; install as pending or erase
     confirm_boot = 0x65,   // {} : the OS confirms the images it test-booted
     rollback_info = 0x66,  // {} -> per stage: confirmed, pending, booted slot, fuse counter
+    // The OS's mutable storage (its "config" partition; Azure Sphere's SM ERASE/WRITE_FLASH):
+    // offsets are inside that partition and nothing outside it can be named.
+    storage_erase = 0x67,  // {offset} : erase the sector holding offset
+    storage_write = 0x68,  // {offset, data} : program at most kMaxStorageWrite bytes
+    // Proposed by the OS (issue 6), served once the subsystem programs the firewall: assign a
+    // peripheral to a core at app start, then lock every assignment until reset.
+    peripheral_assign = 0x69,  // {resource, core} -> ok | refused (locked, unknown resource)
+    peripheral_lock = 0x6A,    // {}
 };
+inline constexpr std::uint32_t kMaxStorageWrite = 1024;
 std::string_view command_name(std::uint32_t id);
 
 enum Status : std::uint32_t {

@@ -1,11 +1,14 @@
 #include "models/security/security_subsystem.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "common/crypto/deterministic_random.h"
 #include "common/protocol/attestation.h"
 #include "common/util/log.h"
+#include "models/bus/firewall.h"
 #include "models/periph/mailbox.h"
 #include "models/security/sec_protocol.h"
 
@@ -33,6 +36,10 @@ std::string_view command_name(std::uint32_t id) {
     case stage_commit: return "stage-commit";
     case confirm_boot: return "confirm-boot";
     case rollback_info: return "rollback-info";
+    case storage_erase: return "storage-erase";
+    case storage_write: return "storage-write";
+    case peripheral_assign: return "peripheral-assign";
+    case peripheral_lock: return "peripheral-lock";
     default: return "unknown";
     }
 }
@@ -629,6 +636,29 @@ std::uint32_t SecuritySubsystem::execute_update(std::uint8_t command, const nloh
         }
         return secproto::ok;
     }
+    case secproto::storage_erase:
+    case secproto::storage_write: {
+        // Only the OS's storage partition, only inside it (TrapaSecurity found an SM flash
+        // write that "failed to validate its offset": every bound is checked here).
+        if (!flash_ || !config_.os_storage) return secproto::refused;
+        const auto& part = *config_.os_storage;
+        auto offset = req.find("offset");
+        if (offset == req.end() || !offset->is_number_unsigned()) return secproto::bad_request;
+        const auto at = offset->get<std::uint64_t>();
+        if (at >= part.size) return secproto::refused;
+        if (command == secproto::storage_erase) {
+            if (!flash_erase_range(part.address + at, 1)) return secproto::refused;
+            return secproto::ok;
+        }
+        auto data = req.find("data");
+        if (data == req.end() || !data->is_binary() || data->get_binary().empty() ||
+            data->get_binary().size() > secproto::kMaxStorageWrite)
+            return secproto::bad_request;
+        const auto& bytes = data->get_binary();
+        if (bytes.size() > part.size - at) return secproto::refused;
+        if (!flash_program(part.address + at, ByteView(bytes.data(), bytes.size()))) return secproto::refused;
+        return secproto::ok;
+    }
     case secproto::rollback_info: {
         json stages = json::array();
         for (std::size_t i = 0; i < config_.chain.size(); ++i) {
@@ -643,6 +673,52 @@ std::uint32_t SecuritySubsystem::execute_update(std::uint8_t command, const nloh
             stages.push_back(s);
         }
         out = {{"stages", stages}};
+        return secproto::ok;
+    }
+    case secproto::peripheral_assign: {
+        // The OS hands each peripheral an app owns to the core that runs the app (reference
+        // §1.5). The resource is a pin ("gpio5") or a named peripheral with its pins; every
+        // GPIO block driving one of them goes to that core alone. Once locked, the firewall
+        // itself refuses the write and so do we.
+        if (!config_.firewall) return secproto::unknown_command;
+        const auto& fw = *config_.firewall;
+        auto resource = req.find("resource");
+        auto core = req.find("core");
+        if (resource == req.end() || !resource->is_string() || core == req.end() || !core->is_string())
+            return secproto::bad_request;
+        const auto who = fw.core_ids.find(core->get<std::string>());
+        if (who == fw.core_ids.end()) return secproto::refused;
+        std::vector<unsigned> pins;
+        const auto name = resource->get<std::string>();
+        if (name.starts_with("gpio") && name.size() > 4 && name.size() <= 7 &&
+            name.find_first_not_of("0123456789", 4) == std::string::npos) {
+            pins.push_back(static_cast<unsigned>(std::stoul(name.substr(4))));
+        } else if (auto p = req.find("pins"); p != req.end() && p->is_array() && !p->empty() && p->size() <= 32) {
+            for (const auto& v : *p) {
+                if (!v.is_number_unsigned()) return secproto::bad_request;
+                pins.push_back(v.get<unsigned>());
+            }
+        }
+        std::vector<std::size_t> slots;
+        for (auto n : pins) {
+            const auto it = fw.pin_slots.find(n);
+            if (it == fw.pin_slots.end()) return secproto::refused;  // no such pin on this device
+            if (std::find(slots.begin(), slots.end(), it->second) == slots.end()) slots.push_back(it->second);
+        }
+        if (slots.empty()) return secproto::refused;
+        const std::uint32_t owners = 1u << who->second;
+        for (auto slot : slots)
+            if (bus_.write(fw.address + Firewall::slot_owners(slot), &owners, 4, pending_) !=
+                tlm::TLM_OK_RESPONSE)
+                return secproto::refused;
+        out = {{"slots", slots}};
+        return secproto::ok;
+    }
+    case secproto::peripheral_lock: {
+        if (!config_.firewall) return secproto::unknown_command;
+        std::uint32_t lock = Firewall::CTRL_LOCK;
+        if (bus_.write(config_.firewall->address + Firewall::FW_CTRL, &lock, 4, pending_) != tlm::TLM_OK_RESPONSE)
+            return secproto::refused;
         return secproto::ok;
     }
     default:

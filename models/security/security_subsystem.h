@@ -13,6 +13,7 @@
 #include "common/defences/defences.h"
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,15 @@ struct BootStage {
     std::vector<FlashSlot> slots;  // tried in order: A, then B
 };
 
+// The peripheral firewall as the security core programs it for the OS (peripheral_assign,
+// peripheral_lock), when the variant has one: where its registers are, the rule slot guarding
+// each package pin (the GPIO block that drives it), and each core's initiator id.
+struct FirewallControl {
+    std::uint64_t address = 0;
+    std::map<unsigned, std::size_t> pin_slots;
+    std::map<std::string, std::uint16_t> core_ids;  // cores the OS may assign peripherals to
+};
+
 struct SecurityConfig {
     std::uint64_t clock_hz = 200'000'000;
     CryptoCosts costs;
@@ -63,6 +73,8 @@ struct SecurityConfig {
     std::uint64_t max_request_bytes = 2048;
     std::optional<FlashSlot> boot_state;  // the boot-state journal's partition (A/B updates)
     DefenceSet defences;                  // all on, unless a test variant switched some off
+    std::optional<FlashSlot> os_storage;  // the partition the OS may erase and program (storage_*)
+    std::optional<FirewallControl> firewall;  // absent: peripheral_* are unknown commands
 };
 
 struct BootMeasurement {

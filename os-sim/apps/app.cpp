@@ -2,73 +2,121 @@
 
 #include <algorithm>
 
-#include "common/util/input_error.h"
 #include "os-sim/kernel/kernel.h"
+#include "os-sim/services/networkd.h"
 
 namespace svp::os {
 
-AppManifest AppManifest::from_json(const nlohmann::json& j) {
-    try {
-        AppManifest m;
-        if (j.value("SchemaVersion", 0) != 1) throw InputError("app manifest: SchemaVersion must be 1");
-        m.name = j.at("Name").get<std::string>();
-        if (m.name.empty() || m.name.size() > 31) throw InputError("app manifest: Name must be 1 to 31 characters");
-        m.component_id = j.at("ComponentId").get<std::string>();
-        m.entry_point = j.at("EntryPoint").get<std::string>();
-        m.application_type = j.value("ApplicationType", "Default");
-        if (j.contains("CmdArgs")) m.cmd_args = j["CmdArgs"].get<std::vector<std::string>>();
-        m.capabilities = j.value("Capabilities", nlohmann::json::object());
-        if (!m.capabilities.is_object()) throw InputError("app manifest: Capabilities must be an object");
-        if (m.capabilities.contains("AllowedConnections"))
-            m.allowed_connections = m.capabilities["AllowedConnections"].get<std::vector<std::string>>();
-        if (m.capabilities.contains("DeviceAuthentication"))
-            m.device_authentication = m.capabilities["DeviceAuthentication"].get<std::string>();
-        return m;
-    } catch (const nlohmann::json::exception& e) {
-        throw InputError(std::string("app manifest: ") + e.what());
-    }
+AppContext::AppContext(Kernel& kernel, Process& process) : kernel_(kernel), process_(process) {}
+
+const AppManifest& AppContext::manifest() const {
+    static const AppManifest none;
+    return process_.container ? process_.container->manifest : none;
 }
-
-AppContext::AppContext(Kernel& kernel, Process& process, const AppManifest& manifest)
-    : kernel_(kernel), process_(process), manifest_(manifest) {}
-
+const std::string& AppContext::name() const { return process_.container ? process_.container->name() : process_.name; }
 int AppContext::pid() const { return process_.pid; }
+int AppContext::uid() const { return process_.uid; }
 
-void AppContext::log(std::string_view line) {
-    kernel_.cpu().consume(kernel_.cost("syscall"));
-    kernel_.console().write(manifest_.name + ": " + std::string(line) + "\n");
+int AppContext::open(const std::string& path, int flags) { return kernel_.sys_open(process_, path, flags); }
+long AppContext::read(int fd, std::span<std::uint8_t> out) { return kernel_.sys_read(process_, fd, out); }
+long AppContext::write(int fd, ByteView data) { return kernel_.sys_write(process_, fd, data); }
+long AppContext::ioctl(int fd, std::uint32_t request, std::span<std::uint8_t> arg) {
+    return kernel_.sys_ioctl(process_, fd, request, arg);
+}
+long AppContext::lseek(int fd, std::int64_t offset) { return kernel_.sys_lseek(process_, fd, offset); }
+int AppContext::close(int fd) { return kernel_.sys_close(process_, fd); }
+
+long AppContext::read_file(const std::string& path, std::string& out) {
+    const int fd = open(path, o_rdonly);
+    if (fd < 0) return fd;
+    out.clear();
+    std::uint8_t buf[512];
+    long n;
+    while ((n = read(fd, buf)) > 0) out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
+    close(fd);
+    return n < 0 ? n : static_cast<long>(out.size());
 }
 
-void AppContext::sleep(sc_core::sc_time duration) {
-    kernel_.cpu().consume(kernel_.cost("syscall"));
-    kernel_.cpu().block_for(duration);
+std::int64_t AppContext::mmap(std::uint64_t length, std::uint32_t prot) { return kernel_.sys_mmap(process_, length, prot); }
+int AppContext::mprotect(std::uint64_t address, std::uint64_t length, std::uint32_t prot) {
+    return kernel_.sys_mprotect(process_, address, length, prot);
+}
+int AppContext::munmap(std::uint64_t address, std::uint64_t length) { return kernel_.sys_munmap(process_, address, length); }
+const std::vector<Mapping> AppContext::mappings() const { return process_.mm->mappings(); }
+
+int AppContext::socket() { return kernel_.sys_socket(process_); }
+int AppContext::connect(int fd, const std::string& host, std::uint16_t port) {
+    return kernel_.sys_connect(process_, fd, host, port);
+}
+long AppContext::send(int fd, ByteView data) { return kernel_.sys_send(process_, fd, data); }
+long AppContext::recv(int fd, std::span<std::uint8_t> out) { return kernel_.sys_recv(process_, fd, out); }
+
+HttpResult AppContext::cloud_post(const std::string& target, const nlohmann::json& body) {
+    return kernel_.syscall(process_, [&] { return kernel_.networkd().app_cloud_post(process_, target, body); });
 }
 
-void AppContext::compute(std::uint64_t cycles) { kernel_.cpu().consume(cycles); }
+int AppContext::sleep(sc_core::sc_time duration) { return kernel_.sys_nanosleep(process_, duration); }
+
+void AppContext::compute(std::uint64_t cycles) {
+    // User mode: the timer may preempt, and a signal is delivered on the way back.
+    kernel_.cpu().consume(cycles);
+    kernel_.deliver_signals(process_);
+}
+
+void AppContext::exit(int status) {
+    kernel_.charge_syscall(process_);
+    throw ProcessExit{status & 0xFF};
+}
+
+int AppContext::spawn(const std::string& name, std::function<int(AppContext&)> body) {
+    Kernel& k = kernel_;
+    return kernel_.sys_spawn_child(process_, name, [&k, body = std::move(body)](Process& p) {
+        AppContext child(k, p);
+        return body(child);
+    });
+}
+
+int AppContext::waitpid(int pid, int* status, bool nohang) { return kernel_.sys_waitpid(process_, pid, status, nohang); }
+int AppContext::kill(int pid, int sig) { return kernel_.sys_kill(process_, pid, sig); }
+int AppContext::on_signal(int sig, std::function<void(int)> handler) {
+    return kernel_.sys_sigaction(process_, sig, std::move(handler));
+}
 
 std::uint64_t AppContext::now_unix_ms() const { return kernel_.now_unix_ms(); }
-
 double AppContext::uniform() { return kernel_.device().rng.uniform(); }
+
+int AppContext::application_connect(const std::string& component_id) {
+    return kernel_.sys_application_connect(process_, component_id);
+}
+int AppContext::defer_update(std::uint64_t seconds) { return kernel_.sys_defer_update(process_, seconds); }
+int AppContext::set_time(std::int64_t unix_s) { return kernel_.sys_settime(process_, unix_s); }
+
+void AppContext::log(std::string_view line) {
+    kernel_.syscall(process_, [&] {
+        kernel_.console().write(name() + ": " + std::string(line) + "\n");
+        return 0;
+    });
+}
 
 void AppContext::emit(const EventType& type, Fields fields) { kernel_.device().emit(type, std::move(fields)); }
 
-bool AppContext::allowed(const std::string& capability, const std::string& resource, bool granted) {
-    if (granted) return true;
-    kernel_.device().emit(ev::os_capability_denied,
-                          {{"app", manifest_.name}, {"capability", capability}, {"resource", resource}});
-    return false;
+AppRegistry& AppRegistry::instance() {
+    static AppRegistry registry;
+    return registry;
 }
 
-HttpResult AppContext::cloud_post(const std::string& target, const nlohmann::json& body) {
-    kernel_.cpu().consume(kernel_.cost("syscall"));
-    const auto& host = kernel_.config().cloud_host;
-    const bool host_listed = std::find(manifest_.allowed_connections.begin(), manifest_.allowed_connections.end(), host) !=
-                             manifest_.allowed_connections.end();
-    if (!allowed("AllowedConnections", host, host_listed)) return {std::nullopt, "EPERM: host not in AllowedConnections"};
-    if (!allowed("DeviceAuthentication", "device certificate", !manifest_.device_authentication.empty()))
-        return {std::nullopt, "EPERM: no DeviceAuthentication capability"};
-    while (!kernel_.device_certificate()) kernel_.cpu().block_on(kernel_.certificate_changed());
-    return kernel_.cloud_post(target, body, /*authenticate=*/true);
+void AppRegistry::add(AppRegistration r) {
+    auto it = std::find_if(apps_.begin(), apps_.end(), [&](const auto& a) { return a.entry_point == r.entry_point; });
+    if (it != apps_.end())
+        *it = std::move(r);
+    else
+        apps_.push_back(std::move(r));
+}
+
+const AppRegistration* AppRegistry::find(const std::string& entry_point) const {
+    for (const auto& a : apps_)
+        if (a.entry_point == entry_point) return &a;
+    return nullptr;
 }
 
 }  // namespace svp::os

@@ -1,7 +1,13 @@
 // Apps are C++ classes, registered by entry point, that the kernel runs as processes and that
-// reach the system only through AppContext: a small POSIX-like surface whose every sensitive
-// call is checked against the app's manifest (default deny; EPERM plus an event).
-// The seam is deliberate: a later runtime can run apps as real binaries behind the same calls.
+// reach the system only through AppContext: a small POSIX-like surface (open/read/write/ioctl/
+// socket/connect/send/recv/sleep/exit ...) plus Azure Sphere's manifest-gated calls. Every call
+// is a system call of the app's process (kernel.h, syscalls.cpp): it returns a count, a
+// descriptor or -errno; sensitive ones are checked against the manifest (default deny, EPERM
+// plus an event).
+//
+// The seam is deliberate: AppContext only marshals arguments to Kernel::sys_*; a later runtime
+// that runs apps as real binaries on the app core traps their system calls into the same
+// functions, with buffers read from and written to guest memory instead of host spans.
 #pragma once
 
 #include <functional>
@@ -13,6 +19,10 @@
 #include <systemc>
 
 #include "common/events/event.h"
+#include "os-sim/apps/manifest.h"
+#include "os-sim/kernel/ioctl.h"
+#include "os-sim/kernel/memory.h"
+#include "os-sim/kernel/vfs.h"
 #include "os-sim/net/https_client.h"
 
 namespace svp::os {
@@ -20,38 +30,69 @@ namespace svp::os {
 class Kernel;
 struct Process;
 
-// The parsed app_manifest.json (Azure Sphere style).
-struct AppManifest {
-    std::string name, component_id, entry_point, application_type = "Default";
-    std::vector<std::string> cmd_args;
-    std::vector<std::string> allowed_connections;
-    std::string device_authentication;  // tenant id; empty = not granted
-    nlohmann::json capabilities = nlohmann::json::object();
-    // Throws InputError naming the field.
-    static AppManifest from_json(const nlohmann::json& j);
-};
-
 class AppContext {
 public:
-    AppContext(Kernel& kernel, Process& process, const AppManifest& manifest);
+    AppContext(Kernel& kernel, Process& process);
 
-    const AppManifest& manifest() const { return manifest_; }
+    const AppManifest& manifest() const;
+    const std::string& name() const;
     int pid() const;
-    void log(std::string_view line);                 // to the console, prefixed with the app name
-    void sleep(sc_core::sc_time duration);
-    void compute(std::uint64_t cycles);             // time the app spends computing
-    std::uint64_t now_unix_ms() const;
-    double uniform();                                // the device's seeded generator
-    // POST to the cloud over mutual TLS with the device certificate. Needs the
-    // DeviceAuthentication capability and the cloud host in AllowedConnections.
+    int uid() const;
+
+    // ---- files and devices -------------------------------------------------------------
+    int open(const std::string& path, int flags = o_rdonly);
+    long read(int fd, std::span<std::uint8_t> out);
+    long write(int fd, ByteView data);
+    long write(int fd, std::string_view text) { return write(fd, as_bytes(text)); }
+    long ioctl(int fd, std::uint32_t request, std::span<std::uint8_t> arg = {});
+    long lseek(int fd, std::int64_t offset);
+    int close(int fd);
+    // Reads a whole (small) file; -errno as the error.
+    long read_file(const std::string& path, std::string& out);
+
+    // ---- memory ------------------------------------------------------------------------
+    std::int64_t mmap(std::uint64_t length, std::uint32_t prot);  // address or -errno
+    int mprotect(std::uint64_t address, std::uint64_t length, std::uint32_t prot);
+    int munmap(std::uint64_t address, std::uint64_t length);
+    const std::vector<Mapping> mappings() const;
+
+    // ---- network (AllowedConnections) ---------------------------------------------------
+    int socket();
+    int connect(int fd, const std::string& host, std::uint16_t port);
+    long send(int fd, ByteView data);
+    long recv(int fd, std::span<std::uint8_t> out);
+    // POST to the cloud over mutual TLS with the device certificate. Needs DeviceAuthentication
+    // and the cloud host in AllowedConnections.
     HttpResult cloud_post(const std::string& target, const nlohmann::json& body);
+
+    // ---- processes, time, signals -------------------------------------------------------
+    int sleep(sc_core::sc_time duration);           // 0, or -EINTR when a signal came
+    void compute(std::uint64_t cycles);             // time the app spends computing (user mode)
+    [[noreturn]] void exit(int status);
+    // Starts another process of this app (it shares the app's memory and process limits).
+    int spawn(const std::string& name, std::function<int(AppContext&)> body);
+    int waitpid(int pid, int* status, bool nohang = false);
+    int kill(int pid, int sig);
+    int on_signal(int sig, std::function<void(int)> handler);
+    std::uint64_t now_unix_ms() const;
+    double uniform();                               // the device's seeded generator
+
+    // ---- Azure Sphere application calls --------------------------------------------------
+    // An inter-core channel to a real-time app (AllowedApplicationConnections); an fd.
+    int application_connect(const std::string& component_id);
+    // Holds back a pending OS update install (SoftwareUpdateDeferral).
+    int defer_update(std::uint64_t seconds);
+    int set_time(std::int64_t unix_s);              // SystemTime
+
+    void log(std::string_view line);                // to the console, prefixed with the app name
     void emit(const EventType& type, Fields fields);
 
+    Kernel& kernel() { return kernel_; }
+    Process& process() { return process_; }
+
 private:
-    bool allowed(const std::string& capability, const std::string& resource, bool granted);
     Kernel& kernel_;
     Process& process_;
-    const AppManifest& manifest_;
 };
 
 class App {
@@ -66,7 +107,29 @@ struct AppRegistration {
     std::string summary;
     AppFactory make;
 };
-// Every app this OS build can run (apps/registry.cpp lists them).
-const std::vector<AppRegistration>& builtin_apps();
+
+// Every app this OS build can run, by the EntryPoint their manifest names (apps/registry.cpp
+// lists the built-in ones; tests may add their own before the simulation starts).
+class AppRegistry {
+public:
+    static AppRegistry& instance();
+    void add(AppRegistration r);
+    const AppRegistration* find(const std::string& entry_point) const;
+    const std::vector<AppRegistration>& all() const { return apps_; }
+
+private:
+    AppRegistry();
+    std::vector<AppRegistration> apps_;
+};
+
+// An app made of one function (tests, small examples).
+class FunctionApp : public App {
+public:
+    explicit FunctionApp(std::function<int(AppContext&)> f) : f_(std::move(f)) {}
+    int main(AppContext& ctx) override { return f_(ctx); }
+
+private:
+    std::function<int(AppContext&)> f_;
+};
 
 }  // namespace svp::os

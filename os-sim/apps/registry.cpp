@@ -4,12 +4,15 @@
 namespace svp::os {
 
 std::unique_ptr<App> make_telemetry_app();
+std::unique_ptr<App> make_intercore_app();
+std::unique_ptr<App> make_misbehaving_app();
 
-const std::vector<AppRegistration>& builtin_apps() {
-    static const std::vector<AppRegistration> apps = {
+AppRegistry::AppRegistry() {
+    apps_ = {
         {"/bin/telemetry", "reports a temperature reading to the cloud every interval", make_telemetry_app},
+        {"/bin/intercore", "exchanges messages with a real-time app over the inter-core mailbox", make_intercore_app},
+        {"/bin/misbehave", "attacks the OS from inside an app as its CmdArgs say (scenarios A1-A9)", make_misbehaving_app},
     };
-    return apps;
 }
 
 }  // namespace svp::os

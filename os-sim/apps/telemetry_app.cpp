@@ -1,7 +1,7 @@
 // The sensor-telemetry app: reads a temperature sensor every interval and reports it to the
 // cloud over mutual TLS with the device certificate. Until the ADC model exists the sensor is
 // a seeded random walk around 21.5 degC (the device's generator, so runs repeat exactly).
-// CmdArgs: [interval_seconds, count] (defaults 60, 0 = forever).
+// CmdArgs: [interval_seconds, count] (defaults 60, 0 = forever); after `count` readings it idles.
 #include <fmt/format.h>
 
 #include "os-sim/apps/app.h"
@@ -31,7 +31,8 @@ public:
             }
             ctx.sleep(sc_core::sc_time(interval_s, sc_core::SC_SEC));
         }
-        return 0;
+        // Apps run forever (an exit is a failure the OS reports and restarts): idle.
+        for (;;) ctx.sleep(sc_core::sc_time(3600, sc_core::SC_SEC));
     }
 };
 

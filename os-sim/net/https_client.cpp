@@ -1,5 +1,6 @@
 #include "os-sim/net/https_client.h"
 
+#include <algorithm>
 #include <utility>  // before Asio: Boost 1.74 uses std::exchange without including <utility> in C++20
 
 #include <boost/beast/core.hpp>
@@ -67,15 +68,20 @@ private:
 
 nlohmann::json HttpResponse::json() const { return nlohmann::json::parse(body, nullptr, false); }
 
-HttpResult post_json(TlsSession& session, const std::string& host, const std::string& target,
-                     const nlohmann::json& body, std::size_t max_response_bytes) {
+HttpResult http_request(TlsSession& session, const std::string& host, const HttpRequest& request,
+                        std::size_t max_response_bytes) {
     SessionStream stream(session);
-    http::request<http::string_body> req{http::verb::post, target, 11};
+    const auto verb = http::string_to_verb(request.method);
+    if (verb == http::verb::unknown) return {std::nullopt, "unknown HTTP method " + request.method};
+    http::request<http::string_body> req{verb, request.target, 11};
     req.set(http::field::host, host);
-    req.set(http::field::user_agent, "spherevp-os/0.1");
-    req.set(http::field::content_type, "application/json");
+    req.set(http::field::user_agent, "spherevp-os/0.2");
     req.set(http::field::connection, "close");
-    req.body() = body.dump();
+    for (const auto& [name, value] : request.headers) req.set(name, value);
+    if (!request.body.empty() || verb == http::verb::post) {
+        req.set(http::field::content_type, request.content_type);
+        req.body() = request.body;
+    }
     req.prepare_payload();
     boost::system::error_code ec;
     http::write(stream, req, ec);
@@ -83,10 +89,28 @@ HttpResult post_json(TlsSession& session, const std::string& host, const std::st
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(max_response_bytes);
+    parser.header_limit(16 * 1024);
     http::read(stream, buffer, parser, ec);
+    if (ec == http::error::body_limit) return {std::nullopt, "response longer than expected (endless data)"};
     if (ec) return {std::nullopt, "receive failed: " + ec.message()};
     const auto& res = parser.get();
-    return {HttpResponse{static_cast<int>(res.result_int()), res.body()}, {}};
+    // Beast (1.74) does not apply the limit to a body delimited by the end of the connection.
+    if (res.body().size() > max_response_bytes) return {std::nullopt, "response longer than expected (endless data)"};
+    HttpResponse out{static_cast<int>(res.result_int()), res.body(), {}};
+    for (const auto& field : res) {
+        std::string name(field.name_string());
+        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+        out.headers[name] = std::string(field.value());
+    }
+    return {std::move(out), {}};
+}
+
+HttpResult post_json(TlsSession& session, const std::string& host, const std::string& target,
+                     const nlohmann::json& body, std::size_t max_response_bytes) {
+    HttpRequest r;
+    r.target = target;
+    r.body = body.dump();
+    return http_request(session, host, r, max_response_bytes);
 }
 
 }  // namespace svp::os

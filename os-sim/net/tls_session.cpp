@@ -72,6 +72,10 @@ struct TlsBio {
     }
     static int read(BIO* bio, char* data, int n) {
         auto* s = static_cast<TlsSession*>(BIO_get_data(bio));
+        if (s->deadline_ != sc_core::SC_ZERO_TIME && sc_core::sc_time_stamp() >= s->deadline_) {
+            s->deadline_passed_ = true;
+            return -1;
+        }
         const long rc = s->nic_.recv(s->socket_, {reinterpret_cast<std::uint8_t*>(data), static_cast<std::size_t>(n)});
         if (rc == -EAGAIN) {
             // The peer will send nothing more: the socket's receive timeout runs out.

@@ -40,6 +40,10 @@ public:
     // ("connection refused", "certificate verify failed: ...", "timeout", ...).
     std::optional<std::string> open(std::uint32_t ip, std::uint16_t port, const TlsOptions& options);
     long write(const void* data, std::size_t n);  // bytes or -1
+    // Reads after `deadline` (simulated time) fail, as if the peer had gone: a peer that
+    // trickles bytes cannot hold the device forever (slow retrieval, SCENARIOS U9).
+    void set_deadline(sc_core::sc_time deadline) { deadline_ = deadline; }
+    bool deadline_passed() const { return deadline_passed_; }
     long read(void* data, std::size_t n);         // bytes, 0 at end of stream, -1 on error
     void close();
     std::string version() const;
@@ -52,6 +56,8 @@ private:
     int socket_ = -1;
     sc_core::sc_time receive_timeout_;
     bool timed_out_ = false;
+    sc_core::sc_time deadline_ = sc_core::SC_ZERO_TIME;  // zero: none
+    bool deadline_passed_ = false;
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

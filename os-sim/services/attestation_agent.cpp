@@ -5,6 +5,7 @@
 #include "common/crypto/x509.h"
 #include "common/protocol/attestation.h"
 #include "os-sim/kernel/kernel.h"
+#include "os-sim/services/networkd.h"
 
 namespace svp::os {
 
@@ -15,7 +16,7 @@ Bytes binary_field(const nlohmann::json& j, const char* key, std::size_t size) {
 }
 }  // namespace
 
-int AttestationAgent::run() {
+int AttestationAgent::run(Process&) {
     for (;;) {
         const bool ok = attest();
         const auto wait_s = ok ? kernel_.config().attestation_period_s : kernel_.config().attestation_retry_s;
@@ -24,6 +25,21 @@ int AttestationAgent::run() {
 }
 
 bool AttestationAgent::attest() {
+    while (busy_) kernel_.cpu().block_on(done_);
+    busy_ = true;
+    const bool ok = attest_once();
+    busy_ = false;
+    done_.notify(sc_core::SC_ZERO_TIME);
+    return ok;
+}
+
+bool AttestationAgent::attest_if_needed(std::int64_t margin_s) {
+    while (busy_) kernel_.cpu().block_on(done_);
+    if (kernel_.device_certificate() && kernel_.certificate_not_after() > kernel_.now_unix_s() + margin_s) return true;
+    return attest();
+}
+
+bool AttestationAgent::attest_once() {
     auto& dev = kernel_.device();
     const auto& key = kernel_.device_key();
     if (!key) {
@@ -38,7 +54,7 @@ bool AttestationAgent::attest() {
         kernel_.klog("attestation failed: " + reason);
         return false;
     };
-    auto challenge = kernel_.cloud_post("/v1/attestation/challenge", {{"device_id", device_id}}, false);
+    auto challenge = kernel_.networkd().cloud_post("/v1/attestation/challenge", {{"device_id", device_id}}, false);
     if (!challenge.response) return refused(0, challenge.error);
     if (challenge.response->status != 200)
         return refused(challenge.response->status, challenge.response->json().value("error", "challenge refused"));
@@ -52,7 +68,7 @@ bool AttestationAgent::attest() {
     }
     if (nonce.size() != protocol::kNonceSize) return refused(200, "nonce of the wrong size");
 
-    auto reply = kernel_.security().call(
+    auto reply = kernel_.security_call(nullptr, 
         secproto::process_attestation, {{"nonce", nlohmann::json::binary(std::vector<std::uint8_t>(nonce.begin(), nonce.end()))}});
     if (!reply.ok()) return refused(0, std::string("security subsystem: ") + std::string(secproto::status_name(reply.status)));
     protocol::Quote quote;
@@ -72,7 +88,7 @@ bool AttestationAgent::attest() {
         std::copy(d.begin(), d.end(), x.digest.begin());
         quote.measurements.push_back(x);
     }
-    auto answer = kernel_.cloud_post("/v1/attestation/quote", quote.to_json(), false);
+    auto answer = kernel_.networkd().cloud_post("/v1/attestation/quote", quote.to_json(), false);
     if (!answer.response) return refused(0, answer.error);
     const auto aj = answer.response->json();
     if (answer.response->status != 200)
@@ -81,7 +97,7 @@ bool AttestationAgent::attest() {
     try {
         auto cert = crypto::Certificate::from_pem(aj["certificate"].get<std::string>());
         if (cert.public_key().raw() != *key) return refused(200, "certificate is not for this device's key");
-        kernel_.set_device_certificate(aj["certificate"].get<std::string>());
+        kernel_.set_device_certificate(aj["certificate"].get<std::string>(), cert.not_after());
         dev.emit(ev::os_attest_certificate, {{"serial", cert.serial_hex()}, {"not_after", cert.not_after()},
                                              {"lifetime_s", cert.not_after() - cert.not_before()}});
         kernel_.klog(fmt::format("attestation succeeded: certificate {} valid for {} h", cert.serial_hex(),

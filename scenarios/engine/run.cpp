@@ -15,7 +15,7 @@
 #include "models/base/bus_master.h"
 #include "models/base/event_log.h"
 #include "models/base/sim_control.h"
-#include "os-sim/kernel/kernel.h"
+#include "os-sim/kernel/os_runtime.h"
 #include "os-sim/kernel/os_config.h"
 #include "platform/device.h"
 #include "scenarios/engine/cloud_service.h"
@@ -181,8 +181,8 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     device.provision(p);
     device.security().config();
 
-    os::Kernel kernel(device.app_core(), device.os_device_tree(s.epoch_unix_s));
-    device.app_core().set_os_entry([&kernel](AppCore&, const BootHandoff& h) { kernel.boot(h); });
+    // A fresh kernel each time the app core leaves reset (a device reset reboots the OS).
+    os::OsRuntime os(device.app_core(), device.os_device_tree(s.epoch_unix_s));
 
     // ---- expectations decide as events arrive, so the run can stop once all are decided.
     // The cloud's events arrive only at the end (from its own process), so a scenario that

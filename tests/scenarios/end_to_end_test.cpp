@@ -66,6 +66,26 @@ TEST_CASE("the tampered-OS scenario passes and its event log shows the refused b
     fs::remove(events);
 }
 
+TEST_CASE("the A2 peripheral-grab scenario passes: EPERM for an unlisted pin, one owner per pin, the firewall locked") {
+    const auto events = temp("a2.jsonl");
+    auto r = spherevp({"run", kScenarios + "/apps/a2-peripheral-grab.yaml", "--events", events.string()});
+    INFO(r.stdout_text << r.stderr_text);
+    CHECK(r.status == 0);
+    CHECK_THAT(r.stdout_text, Catch::Contains("PASS"));
+    std::uint64_t locked_at = 0, started_at = 0;
+    bool denied = false;
+    for (const auto& e : read_events(events)) {
+        if (e.src == "bus.firewall" && e.ev == "locked") locked_at = e.t_ns;
+        if (e.src == "os.app" && e.ev == "started" && e.field("app") == "grabber") started_at = e.t_ns;
+        if (e.src == "os.security" && e.ev == "capability.denied" && e.field("app") == "grabber") denied = true;
+    }
+    CHECK(denied);
+    // The firewall is locked before any app runs.
+    CHECK(locked_at > 0);
+    CHECK(locked_at < started_at);
+    fs::remove(events);
+}
+
 TEST_CASE("changing an expectation so it cannot hold makes the run exit 1") {
     auto text = read_text_file(kScenarios + "/attacks/b7-tampered-os.yaml");
     const std::string from = "reason: bad-signature", to = "reason: rollback";
