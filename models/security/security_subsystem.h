@@ -26,17 +26,11 @@
 #include "models/bus/nor_flash.h"
 #include "models/security/boot_state.h"
 #include "models/security/boot_checks.h"
+#include "models/security/crypto_engine.h"
 #include "models/security/efuses.h"
 
 namespace svp {
 
-struct CryptoCosts {
-    std::uint64_t sha256_cycles_per_block = 80;   // one 64-byte block
-    std::uint64_t ecdsa_verify_cycles = 1'200'000;
-    std::uint64_t ecdsa_sign_cycles = 600'000;
-    std::uint64_t trng_cycles_per_word = 40;
-    std::uint64_t command_overhead_cycles = 2'000;  // decode, copy in and out
-};
 
 struct FlashSlot {
     std::string name;             // partition name from the variant ("os_a")
