@@ -82,7 +82,11 @@ CheckResult verify_stage(const image::ParsedImage& img, const EFuses& fuses, con
         {fault_point::fits_slot, [&] { return check_fits_slot(img, req); }},
         {fault_point::development, [&] { return check_development_flag(img, req); }},
         {fault_point::signer, [&] { return check_signer_trusted(img, fuses); }},
-        {fault_point::signature, [&] { return check_signature(img); }},
+        {fault_point::signature, [&] {
+             if (!h.signature) return check_signature(img);
+             return h.signature(img) ? CheckResult::pass()
+                                     : CheckResult::fail("bad-signature", "ECDSA P-256 signature does not match the signed region (crypto engine)");
+         }},
         {fault_point::rollback, [&] { return rollback_with(img, read_counter(fuses, req.counter, faults), req); }},
     };
     for (std::size_t i = 0; i < std::size(checks); ++i) {

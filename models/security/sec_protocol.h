@@ -31,6 +31,9 @@ enum Command : std::uint8_t {
     stage_commit = 0x64,   // {} -> {verified, reason}: verify; install as pending or erase
     confirm_boot = 0x65,   // {} : the OS confirms the images it test-booted
     rollback_info = 0x66,  // {} -> per stage: confirmed, pending, booted slot, fuse counter
+    set_firewall_mapping = 0x67,   // {region, owners: [initiator names]} : reassign before the lock
+    lock_firewall_mapping = 0x68,  // {} : lock every rule until reset
+    advance_manufacturing_state = 0x69,  // {to: "module-complete" | "device-complete"} -> {state, debug_locked}
 };
 std::string_view command_name(std::uint32_t id);
 
