@@ -243,7 +243,14 @@ void SecuritySubsystem::boot_rom() {
         measurements_.push_back(m);
         device_.emit(ev::sec_boot_measured, {{"stage", stage.name}, {"digest", hex(m.digest).substr(0, 16)},
                                              {"test_boot", static_cast<bool>(test_boot_[i])}});
-        if (i == 0) derive_identity(m.digest);
+        if (i == 0) {
+            try {
+                derive_identity(m.digest);
+            } catch (const std::runtime_error& e) {
+                device_.emit(ev::sec_boot_halted, {{"stage", stage.name}, {"reason", e.what()}});
+                return;  // no identity, no release
+            }
+        }
         handoff.slot = slot.name;
         handoff.image_address = slot.app_core_address;
         handoff.image_size = img.image_size;
@@ -389,7 +396,13 @@ void SecuritySubsystem::command_server() {
             length <= secproto::kMaxPayload && length <= config_.max_request_bytes) {
             Bytes request(length);
             if (length == 0 || bus_.read(buffer + 4, request.data(), length, pending_) == tlm::TLM_OK_RESPONSE)
-                status = execute(secproto::command_id(word), request, response);
+                try {
+                    status = execute(secproto::command_id(word), request, response);
+                } catch (const std::runtime_error& e) {  // the crypto engine failed us: refuse, keep serving
+                    log::get("sec.core")->warn("{}", e.what());
+                    status = secproto::refused;
+                    response.clear();
+                }
         }
         if (response.size() > secproto::kMaxPayload) {
             status = secproto::bad_request;
@@ -789,8 +802,12 @@ bool SecuritySubsystem::signature_valid(const image::ParsedImage& img) {
         sync();
         return image::signature_matches(img);
     }
-    const auto digest = engine_sha256(img.signed_region);
-    return engine_verify(img.signature.signer, digest, img.signature.signature);
+    try {
+        const auto digest = engine_sha256(img.signed_region);
+        return engine_verify(img.signature.signer, digest, img.signature.signature);
+    } catch (const std::runtime_error&) {
+        return false;  // fail closed: an engine that cannot answer verifies nothing
+    }
 }
 
 // ---- firewall: the violation interrupt and SET/LOCK_FIREWALL_MAPPING ----------------------

@@ -243,3 +243,30 @@ TEST_CASE("the e-fuses live in the OTP block: what the factory burns is in its r
     CHECK(sec_read != tlm::TLM_OK_RESPONSE);
     CHECK(word == 0xFFFFFFFF);
 }
+
+TEST_CASE("an engine the security core cannot reach fails closed: commands are refused, images do not verify, nothing crashes") {
+    test::DeviceRig rig;
+    // A glitch-like misconfiguration no command can make: the engine's rule loses the security core.
+    BusMaster sec_probe("sec_probe", rig.device.initiator("sec"));
+    sec_probe.socket.bind(rig.device.router().from_initiators);
+    std::size_t slot = 0;
+    for (std::size_t i = 0; i < rig.device.firewall()->slots(); ++i)
+        if (rig.device.firewall()->rule(i).region == "crypto") slot = i;
+    std::pair<std::uint32_t, json> sign, verify, id;
+    const auto digest = crypto::sha256(as_bytes("x"));
+    REQUIRE_RUNS([&] {
+        rig.wait_for_boot(1);
+        std::uint32_t a7_only = 1u << rig.device.initiator("a7").id;
+        sc_time d;
+        REQUIRE(sec_probe.write(0x30000000 + Firewall::slot_owners(slot), &a7_only, 4, d) == tlm::TLM_OK_RESPONSE);
+        sign = rig.call(secproto::sign_with_device_key, {{"digest", json::binary(Bytes(digest.begin(), digest.end()))}});
+        verify = rig.call(secproto::verify_image, {{"address", rig.device.partition_address("os_a")},
+                                                   {"type", static_cast<int>(image::ImageType::os_kernel)}});
+        id = rig.call(secproto::get_device_id);
+    });
+    CHECK(sign.first == secproto::refused);
+    CHECK(verify.first == secproto::ok);
+    CHECK(verify.second["verified"] == false);
+    CHECK(verify.second["reason"] == "bad-signature");
+    CHECK(id.first == secproto::ok);  // the server keeps serving
+}
