@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/defences/defences.h"
 #include "models/security/security_subsystem.h"
 
 namespace svp {
@@ -126,6 +127,9 @@ struct Variant {
     std::vector<BootStageSpec> boot_chain;
     CryptoCosts crypto;
     std::map<std::string, std::uint64_t> os_costs;
+    // Regression power (SCENARIOS.md): only a test variant may switch defences off.
+    bool test_variant = false;
+    DefenceSet defences;
 
     const CoreSpec& core(const std::string& name) const;
     const MemorySpec& memory(const std::string& name) const;
