@@ -128,6 +128,13 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
             // A word costs the crypto table's trng_cycles_per_word at the security core's clock.
             add_block<Trng>(p.name, w, context_, reg_latency, ClockDomain(sec_hz).cycles(variant_.crypto.trng_cycles_per_word),
                             irq_or_null(w.irq));
+        } else if (p.kind == "crypto") {  // ---- crypto engines (models/security/crypto_engine.h)
+            const auto& w = p.windows.front();
+            std::uint64_t sec_hz = 0;
+            for (const auto& c : variant_.cores)
+                if (c.kind == "security-core") sec_hz = static_cast<std::uint64_t>(c.clock_mhz * 1e6);
+            // The engines run on the security core's clock; their costs are the crypto table's.
+            add_block<CryptoEngine>(p.name, w, context_, reg_latency, sec_hz, variant_.crypto, irq_or_null(w.irq));
         } else if (p.kind == "gic") {
             auto gic = std::make_unique<Gic>(p.name.c_str(), context_, reg_latency, p.lines, irq_or_null(p.windows[0].irq));
             map_window(p.name, p.windows[0], gic->distributor().socket, false);
@@ -214,6 +221,23 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
     security_->bus().socket.bind(router_->from_initiators);
     security_->attach_flash(*flash_, flash_spec.base);
     security_->on_reset_request([this](const std::string& reason) { request_reset(reason); });
+    // ---- the security core's fuses live in the OTP block; its crypto engine and firewall (crypto branch)
+    if (otp_) {
+        try {
+            security_->fuses().back_with(*otp_);
+        } catch (const std::invalid_argument& e) {
+            for (const auto& p : variant_.peripherals)
+                if (p.kind == "otp") throw InputError(variant_.file, p.line, fmt::format("peripheral '{}': {}", p.name, e.what()));
+        }
+    }
+    for (const auto& p : variant_.peripherals) {
+        if (p.kind == "crypto") security_->attach_crypto_engine(p.windows.front().base, irq_or_null(p.windows.front().irq));
+        if (p.kind == "firewall" && firewall_) {
+            std::vector<std::string> regions;
+            for (std::size_t i = 0; i < firewall_->slots(); ++i) regions.push_back(firewall_->rule(i).region);
+            security_->attach_firewall(p.windows.front().base, regions, variant_.initiators(), irq_or_null(p.windows.front().irq));
+        }
+    }
 
     // ---- app core
     for (const auto& c : variant_.cores)
@@ -335,6 +359,7 @@ void Device::reset_platform_blocks() {
     if (flash_controller_) flash_controller_->reset();
     for (auto& [name, b] : owned_blocks_)
         if (auto* w = dynamic_cast<Watchdog*>(b.get())) w->reset();
+        else if (auto* e = dynamic_cast<CryptoEngine*>(b.get())) e->reset();
 }
 
 void Device::request_reset(const std::string& reason) {
@@ -609,8 +634,10 @@ std::string Device::describe() const {
     for (const auto& s : variant_.boot_chain) out += s.stage + " [" + fmt::format("{}", fmt::join(s.slots, "/")) + "] -> ";
     out += "OS\n";
     const auto& c = variant_.crypto;
-    out += fmt::format("crypto (security-core cycles): sha256/block {}, ecdsa verify {}, ecdsa sign {}, trng/word {}\n",
-                       c.sha256_cycles_per_block, c.ecdsa_verify_cycles, c.ecdsa_sign_cycles, c.trng_cycles_per_word);
+    out += fmt::format("crypto (security-core cycles): sha256/block {}, hmac/block {}, aes-gcm/block {}, ecdsa verify {}, "
+                       "ecdsa sign {}, setup/op {}, trng/word {}\n",
+                       c.sha256_cycles_per_block, c.hmac_sha256_cycles_per_block, c.aes_gcm_cycles_per_block,
+                       c.ecdsa_verify_cycles, c.ecdsa_sign_cycles, c.engine_setup_cycles, c.trng_cycles_per_word);
     return out;
 }
 

@@ -19,7 +19,7 @@ using yaml::Map;
 const std::set<std::string> kCoreKinds = {"app-core", "cortex-m4f", "security-core"};
 const std::set<std::string> kMemoryKinds = {"ram", "rom", "nor-flash"};
 const std::set<std::string> kPeripheralKinds = {"uart", "mailbox", "nic", "firewall", "otp", "flash-controller",
-                                                "gpio", "gpt", "wdt", "rtc", "trng", "gic"};
+                                                "gpio", "gpt", "wdt", "rtc", "trng", "gic", "crypto"};
 
 std::string join(const std::set<std::string>& s) {
     std::string out;
@@ -311,6 +311,7 @@ Variant load_variant(const std::filesystem::path& path) {
             {"wdt", {"resets", "core"}},
             {"rtc", {"clock_hz"}},
             {"trng", {}},
+            {"crypto", {}},
             {"gic", {"cpu_interface", "lines", "core", "wiring", "edge_triggered"}},
         };
         std::set<std::string> allowed = {"name", "kind", "base", "size", "visible_to", "irq", "firewall", "wait_states"};
@@ -334,6 +335,10 @@ Variant load_variant(const std::filesystem::path& path) {
             default_size = 0x10000;
             if (std::any_of(v.peripherals.begin(), v.peripherals.end(), [](auto& q) { return q.kind == "firewall"; }))
                 m.fail("kind", "a variant has at most one firewall");
+        } else if (p.kind == "crypto") {
+            default_size = CryptoEngine::kWindowSize;
+            if (std::any_of(v.peripherals.begin(), v.peripherals.end(), [](auto& q) { return q.kind == "crypto"; }))
+                m.fail("kind", "a variant has at most one crypto engine block (the security subsystem drives one)");
         } else if (p.kind == "otp") {
             default_size = 0x1000;
             p.program_us_per_word = m.number("program_us_per_word");
@@ -524,13 +529,26 @@ Variant load_variant(const std::filesystem::path& path) {
         Map s(*sec, file, "security");
         s.only({"crypto"});
         Map c(s.node("crypto"), file, "security.crypto");
-        c.only({"sha256_cycles_per_block", "ecdsa_p256_verify_cycles", "ecdsa_p256_sign_cycles", "trng_cycles_per_word",
+        // Each figure is a count of engine (security-core) cycles: at least 1, and not so large
+        // that one operation would outlast any scenario (10^9 cycles = 5 s at 200 MHz).
+        const std::pair<const char*, std::uint64_t*> figures[] = {
+            {"sha256_cycles_per_block", &v.crypto.sha256_cycles_per_block},
+            {"hmac_sha256_cycles_per_block", &v.crypto.hmac_sha256_cycles_per_block},
+            {"aes_gcm_cycles_per_block", &v.crypto.aes_gcm_cycles_per_block},
+            {"ecdsa_p256_verify_cycles", &v.crypto.ecdsa_verify_cycles},
+            {"ecdsa_p256_sign_cycles", &v.crypto.ecdsa_sign_cycles},
+            {"engine_setup_cycles", &v.crypto.engine_setup_cycles},
+            {"trng_cycles_per_word", &v.crypto.trng_cycles_per_word},
+            {"command_overhead_cycles", &v.crypto.command_overhead_cycles},
+        };
+        c.only({"sha256_cycles_per_block", "hmac_sha256_cycles_per_block", "aes_gcm_cycles_per_block",
+                "ecdsa_p256_verify_cycles", "ecdsa_p256_sign_cycles", "engine_setup_cycles", "trng_cycles_per_word",
                 "command_overhead_cycles"});
-        v.crypto.sha256_cycles_per_block = c.u64("sha256_cycles_per_block", v.crypto.sha256_cycles_per_block);
-        v.crypto.ecdsa_verify_cycles = c.u64("ecdsa_p256_verify_cycles", v.crypto.ecdsa_verify_cycles);
-        v.crypto.ecdsa_sign_cycles = c.u64("ecdsa_p256_sign_cycles", v.crypto.ecdsa_sign_cycles);
-        v.crypto.trng_cycles_per_word = c.u64("trng_cycles_per_word", v.crypto.trng_cycles_per_word);
-        v.crypto.command_overhead_cycles = c.u64("command_overhead_cycles", v.crypto.command_overhead_cycles);
+        for (const auto& [key, field] : figures) {
+            *field = c.u64(key, *field);
+            if (*field == 0 || *field > 1'000'000'000)
+                c.fail(key, fmt::format("{} cycles is not a plausible engine cost (1 to 1000000000)", *field));
+        }
     }
     v.os_costs = {{"syscall", 1500}, {"context_switch", 4000}, {"process_start", 250000},
                   {"tls_handshake_client", 9'000'000}, {"per_kib_copied", 600}};

@@ -132,6 +132,10 @@ EcPrivateKey EcPrivateKey::generate() {
     return EcPrivateKey(std::move(key));
 }
 
+namespace {
+EcPrivateKey key_from_valid_scalar(const EC_GROUP* group, BIGNUM* scalar, BN_CTX* bn_ctx);
+}
+
 EcPrivateKey EcPrivateKey::from_seed(ByteView seed) {
     auto group = p256();
     BnCtxPtr bn_ctx(BN_CTX_new());
@@ -142,17 +146,44 @@ EcPrivateKey EcPrivateKey::from_seed(ByteView seed) {
         !BN_mod(scalar.get(), scalar.get(), n_minus_1.get(), bn_ctx.get()) ||
         !BN_add(scalar.get(), scalar.get(), BN_value_one()))
         throw_openssl("derive P-256 scalar");
-    EcPointPtr pub(EC_POINT_new(group.get()));
-    if (!pub || EC_POINT_mul(group.get(), pub.get(), scalar.get(), nullptr, nullptr, bn_ctx.get()) != 1)
+    return key_from_valid_scalar(group.get(), scalar.get(), bn_ctx.get());
+}
+
+EcPrivateKey EcPrivateKey::from_scalar(ByteView d) {
+    if (d.size() != 32) throw InputError("P-256 private scalar: expected 32 bytes, got " + std::to_string(d.size()));
+    auto group = p256();
+    BnCtxPtr bn_ctx(BN_CTX_new());
+    BnPtr order(BN_new()), scalar(BN_bin2bn(d.data(), 32, nullptr));
+    if (!bn_ctx || !order || !scalar || EC_GROUP_get_order(group.get(), order.get(), bn_ctx.get()) != 1)
+        throw_openssl("P-256 order");
+    if (BN_is_zero(scalar.get()) || BN_cmp(scalar.get(), order.get()) >= 0)
+        throw InputError("P-256 private scalar: not in 1..n-1");
+    return key_from_valid_scalar(group.get(), scalar.get(), bn_ctx.get());
+}
+
+Bytes EcPrivateKey::scalar() const {
+    BIGNUM* d = nullptr;
+    if (EVP_PKEY_get_bn_param(key_.get(), OSSL_PKEY_PARAM_PRIV_KEY, &d) != 1) throw_openssl("export P-256 scalar");
+    BnPtr owned(d);
+    Bytes out(32);
+    if (BN_bn2binpad(d, out.data(), 32) != 32) throw_openssl("encode P-256 scalar");
+    return out;
+}
+
+namespace {
+// The key pair of a scalar already known to lie in 1..n-1.
+EcPrivateKey key_from_valid_scalar(const EC_GROUP* group, BIGNUM* scalar, BN_CTX* bn_ctx) {
+    EcPointPtr pub(EC_POINT_new(group));
+    if (!pub || EC_POINT_mul(group, pub.get(), scalar, nullptr, nullptr, bn_ctx) != 1)
         throw_openssl("derive P-256 public point");
     std::uint8_t point[65];
-    if (EC_POINT_point2oct(group.get(), pub.get(), POINT_CONVERSION_UNCOMPRESSED, point, sizeof point,
-                           bn_ctx.get()) != sizeof point)
+    if (EC_POINT_point2oct(group, pub.get(), POINT_CONVERSION_UNCOMPRESSED, point, sizeof point, bn_ctx) != sizeof point)
         throw_openssl("encode P-256 public point");
-    auto key = pkey_from_parts(ByteView(point, sizeof point), scalar.get());
+    auto key = pkey_from_parts(ByteView(point, sizeof point), scalar);
     if (!key) throw_openssl("build P-256 key pair");
     return EcPrivateKey(std::move(key));
 }
+}  // namespace
 
 EcPrivateKey EcPrivateKey::from_pem(std::string_view pem, std::string_view what) {
     BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));

@@ -42,10 +42,14 @@ public:
     // Deterministic key from 32 bytes of secret material (DICE-style derivation): the scalar
     // is (seed mod (n - 1)) + 1, so every seed gives a valid key.
     static EcPrivateKey from_seed(ByteView seed);
+    // The key with private scalar d (32 bytes, big-endian); throws InputError unless 1 <= d < n.
+    static EcPrivateKey from_scalar(ByteView d);
     static EcPrivateKey from_pem(std::string_view pem, std::string_view what = "private key");
     explicit EcPrivateKey(PkeyPtr key);
 
     std::string pem() const;  // PKCS#8
+    // The private scalar d, 32 bytes big-endian (for loading it into a crypto engine's key port).
+    Bytes scalar() const;
     EcPublicKey public_key() const;
 
     RawSignature sign_digest(const Digest& digest) const;

@@ -89,7 +89,11 @@ CheckResult verify_stage(const image::ParsedImage& img, const EFuses& fuses, con
         {fault_point::fits_slot, on("boot.compatibility"), [&] { return check_fits_slot(img, req); }},
         {fault_point::development, on("boot.development-images"), [&] { return check_development_flag(img, req); }},
         {fault_point::signer, on("boot.signer"), [&] { return check_signer_trusted(img, fuses, on("boot.revocation")); }},
-        {fault_point::signature, signature_on, [&] { return check_signature(img); }},
+        {fault_point::signature, signature_on, [&] {
+             if (!h.signature) return check_signature(img);
+             return h.signature(img) ? CheckResult::pass()
+                                     : CheckResult::fail("bad-signature", "ECDSA P-256 signature does not match the signed region (crypto engine)");
+         }},
         {fault_point::rollback, rollback_on, [&] { return rollback_with(img, read_counter(fuses, req.counter, faults), req); }},
     };
     for (std::size_t i = 0; i < std::size(checks); ++i) {

@@ -3,6 +3,7 @@
 // reason strings are what `sec.boot image.rejected` events carry.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "common/image/image_format.h"
@@ -57,6 +58,9 @@ CheckResult verify_stage(const image::ParsedImage& img, const EFuses& fuses, con
 struct Hardening {
     FaultInjector* faults = nullptr;        // null: no glitches armed
     const DefenceSet* defences = nullptr;   // null: every defence on
+    // How the first signature check is computed (the security subsystem's crypto engine);
+    // null: in software. The hardening recheck is always computed in software, independently.
+    std::function<bool(const image::ParsedImage&)> signature;
 };
 CheckResult verify_stage(const image::ParsedImage& img, const EFuses& fuses, const StageRequirements& req,
                          const Hardening& hardening);

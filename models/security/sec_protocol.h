@@ -39,6 +39,9 @@ enum Command : std::uint8_t {
     // peripheral to a core at app start, then lock every assignment until reset.
     peripheral_assign = 0x69,  // {resource, core} -> ok | refused (locked, unknown resource)
     peripheral_lock = 0x6A,    // {}
+    set_firewall_mapping = 0x6B,   // {region, owners: [initiator names]} : reassign before the lock
+    lock_firewall_mapping = 0x6C,  // {} : lock every rule until reset
+    advance_manufacturing_state = 0x6D,  // {to: "module-complete" | "device-complete"} -> {state, debug_locked}
 };
 inline constexpr std::uint32_t kMaxStorageWrite = 1024;
 std::string_view command_name(std::uint32_t id);

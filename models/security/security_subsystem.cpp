@@ -40,6 +40,9 @@ std::string_view command_name(std::uint32_t id) {
     case storage_write: return "storage-write";
     case peripheral_assign: return "peripheral-assign";
     case peripheral_lock: return "peripheral-lock";
+    case set_firewall_mapping: return "set-firewall-mapping";
+    case lock_firewall_mapping: return "lock-firewall-mapping";
+    case advance_manufacturing_state: return "advance-manufacturing-state";
     default: return "unknown";
     }
 }
@@ -67,6 +70,7 @@ void SecuritySubsystem::start_threads() {
     threads_.clear();
     threads_.push_back(sc_core::sc_spawn([this] { boot_rom(); }, "boot_rom"));
     threads_.push_back(sc_core::sc_spawn([this] { command_server(); }, "command_server"));
+    if (firewall_irq_) threads_.push_back(sc_core::sc_spawn([this] { firewall_watch(); }, "firewall_watch"));
 }
 
 void SecuritySubsystem::reset() {
@@ -106,6 +110,8 @@ bool SecuritySubsystem::read_flash_plain(std::uint64_t address, std::size_t leng
 }
 
 bool SecuritySubsystem::read_flash(std::uint64_t address, std::size_t length, Bytes& out) {
+    // With an engine the image is hashed where it is verified (signature_valid), on the engine.
+    if (has_engine()) return read_flash_plain(address, length, out);
     out.resize(length);
     for (std::size_t done = 0; done < length; done += kFlashChunk) {
         const std::size_t n = std::min(kFlashChunk, length - done);
@@ -156,9 +162,8 @@ std::optional<std::pair<std::size_t, image::ParsedImage>> SecuritySubsystem::boo
         }
         boot::StageRequirements req{stage.type, config_.product, slot.size, stage.counter,
                                     /*allow_development=*/!fuses_.debug_locked()};
-        charge(config_.costs.ecdsa_verify_cycles);
-        sync();
-        auto result = boot::verify_stage(img, fuses_, req, {&faults_, &config_.defences});
+        auto result = boot::verify_stage(img, fuses_, req,
+                                         {&faults_, &config_.defences, [this](const image::ParsedImage& i) { return signature_valid(i); }});
         if (!result.passed) {
             if (result.reason == "fault-detected")
                 device_.emit(ev::sec_fault_detected, {{"stage", stage.name}, {"slot", slot.name}, {"detail", result.detail}});
@@ -192,8 +197,15 @@ void SecuritySubsystem::derive_identity(const crypto::Digest& first_mutable_stag
     // DICE: CDI = HMAC(UDS, measurement of the first mutable stage); the identity key pair
     // is derived from the CDI, so it changes only if that stage (or the secret) changes.
     const auto uds = fuses_.read_device_secret();
-    const auto cdi = crypto::hmac_sha256(ByteView(uds), ByteView(first_mutable_stage));
-    const auto seed = crypto::hkdf_sha256(ByteView(cdi), as_bytes("spherevp-dice-v1"), as_bytes("device-identity"), 32);
+    crypto::Digest cdi{};
+    Bytes seed;
+    if (has_engine()) {
+        cdi = engine_hmac(ByteView(uds), ByteView(first_mutable_stage));
+        seed = engine_hkdf(ByteView(cdi), as_bytes("spherevp-dice-v1"), as_bytes("device-identity"), 32);
+    } else {
+        cdi = crypto::hmac_sha256(ByteView(uds), ByteView(first_mutable_stage));
+        seed = crypto::hkdf_sha256(ByteView(cdi), as_bytes("spherevp-dice-v1"), as_bytes("device-identity"), 32);
+    }
     identity_key_ = crypto::EcPrivateKey::from_seed(seed);
     device_.emit(ev::sec_identity_derived,
                  {{"device_id", protocol::device_id(identity_key_->public_key().raw()).substr(0, 16)}});
@@ -237,7 +249,14 @@ void SecuritySubsystem::boot_rom() {
         measurements_.push_back(m);
         device_.emit(ev::sec_boot_measured, {{"stage", stage.name}, {"digest", hex(m.digest).substr(0, 16)},
                                              {"test_boot", static_cast<bool>(test_boot_[i])}});
-        if (i == 0) derive_identity(m.digest);
+        if (i == 0) {
+            try {
+                derive_identity(m.digest);
+            } catch (const std::runtime_error& e) {
+                device_.emit(ev::sec_boot_halted, {{"stage", stage.name}, {"reason", e.what()}});
+                return;  // no identity, no release
+            }
+        }
         handoff.slot = slot.name;
         handoff.image_address = slot.app_core_address;
         handoff.image_size = img.image_size;
@@ -385,7 +404,13 @@ void SecuritySubsystem::command_server() {
             length <= secproto::kMaxPayload && length <= config_.max_request_bytes) {
             Bytes request(length);
             if (length == 0 || bus_.read(buffer + 4, request.data(), length, pending_) == tlm::TLM_OK_RESPONSE)
-                status = execute(secproto::command_id(word), request, response);
+                try {
+                    status = execute(secproto::command_id(word), request, response);
+                } catch (const std::runtime_error& e) {  // the crypto engine failed us: refuse, keep serving
+                    log::get("sec.core")->warn("{}", e.what());
+                    status = secproto::refused;
+                    response.clear();
+                }
         }
         if (response.size() > secproto::kMaxPayload) {
             status = secproto::bad_request;
@@ -447,8 +472,13 @@ std::uint32_t SecuritySubsystem::execute(std::uint8_t command, ByteView request,
         if (!digest) return secproto::bad_request;
         crypto::Digest d{};
         std::copy(digest->begin(), digest->end(), d.begin());
-        charge(config_.costs.ecdsa_sign_cycles);
-        auto sig = identity_key_->sign_digest(d);
+        crypto::RawSignature sig{};
+        if (has_engine()) {
+            sig = engine_sign(*identity_key_, d);
+        } else {
+            charge(config_.costs.ecdsa_sign_cycles);
+            sig = identity_key_->sign_digest(d);
+        }
         return reply({{"signature", binary(ByteView(sig))}});
     }
     case secproto::process_attestation: {
@@ -466,8 +496,13 @@ std::uint32_t SecuritySubsystem::execute(std::uint8_t command, ByteView request,
                           {"component", image::to_string(m.component)},
                           {"version", image::version_to_string(m.version)}, {"digest", binary(ByteView(m.digest))}});
         }
-        charge(config_.costs.sha256_cycles_per_block * 4 + config_.costs.ecdsa_sign_cycles);
-        q.signature = identity_key_->sign_digest(q.digest());
+        if (has_engine()) {
+            const auto tbs = q.to_be_signed();
+            q.signature = engine_sign(*identity_key_, engine_sha256(tbs));
+        } else {
+            charge(config_.costs.sha256_cycles_per_block * 4 + config_.costs.ecdsa_sign_cycles);
+            q.signature = identity_key_->sign_digest(q.digest());
+        }
         return reply({{"device_key", binary(ByteView(q.device_key))},
                       {"measurements", ms},
                       {"signature", binary(ByteView(q.signature))}});
@@ -496,13 +531,21 @@ std::uint32_t SecuritySubsystem::execute(std::uint8_t command, ByteView request,
             boot::StageRequirements r{static_cast<image::ImageType>(type->get<int>()), config_.product, 0,
                                       std::string(image::to_string(static_cast<image::ImageType>(type->get<int>()))),
                                       !fuses_.debug_locked()};
-            charge(config_.costs.ecdsa_verify_cycles);
-            auto result = boot::verify_stage(img, fuses_, r);
+            auto result = boot::verify_stage(img, fuses_, r,
+                                             {nullptr, nullptr, [this](const image::ParsedImage& i) { return signature_valid(i); }});
             return reply({{"verified", result.passed}, {"reason", result.reason},
                           {"measurement", binary(ByteView(img.measurement()))}, {"size", img.image_size}});
         } catch (const image::ImageFormatError& e) {
             return reply({{"verified", false}, {"reason", image::to_string(e.code())}});
         }
+    }
+    case secproto::set_firewall_mapping:
+    case secproto::lock_firewall_mapping:
+    case secproto::advance_manufacturing_state: {
+        json out = json::object();
+        const auto status = execute_admin(command, req, out);
+        if (status == secproto::ok && !out.empty()) return reply(out);
+        return status;
     }
     default: {
         json out = json::object();
@@ -592,10 +635,9 @@ std::uint32_t SecuritySubsystem::execute_update(std::uint8_t command, const nloh
         } catch (const image::ImageFormatError& e) {
             return reject(std::string(image::to_string(e.code())), e.detail());
         }
-        charge(config_.costs.ecdsa_verify_cycles);
-        sync();
         boot::StageRequirements r{stage.type, config_.product, slot.size, stage.counter, !fuses_.debug_locked()};
-        auto result = boot::verify_stage(img, fuses_, r, {&faults_, &config_.defences});
+        auto result = boot::verify_stage(img, fuses_, r,
+                                         {&faults_, &config_.defences, [this](const image::ParsedImage& i) { return signature_valid(i); }});
         if (!result.passed) return reject(result.reason, result.detail);
         BootStateRecord next = *boot_state_;
         next.stages[st.stage].pending = static_cast<std::uint8_t>(st.slot);
@@ -723,6 +765,224 @@ std::uint32_t SecuritySubsystem::execute_update(std::uint8_t command, const nloh
     }
     default:
         return secproto::unknown_command;
+    }
+}
+
+// ---- crypto engine driver ---------------------------------------------------------------
+
+SecuritySubsystem::EngineResult SecuritySubsystem::engine_run(std::uint32_t ctrl, ByteView in, ByteView key, ByteView aux,
+                                                              std::uint32_t out_len) {
+    using CE = CryptoEngine;
+    EngineResult r;
+    bool bus_ok = true;
+    auto w32 = [&](std::uint32_t off, std::uint32_t v) {
+        bus_ok = bus_ok && bus_.write(engine_base_ + off, &v, 4, pending_) == tlm::TLM_OK_RESPONSE;
+    };
+    auto r32 = [&](std::uint32_t off) {
+        std::uint32_t v = 0;
+        bus_ok = bus_ok && bus_.read(engine_base_ + off, &v, 4, pending_) == tlm::TLM_OK_RESPONSE;
+        return v;
+    };
+    auto load = [&](std::uint32_t off, ByteView b) {
+        if (!b.empty()) bus_ok = bus_ok && bus_.write(engine_base_ + off, b.data(), b.size(), pending_) == tlm::TLM_OK_RESPONSE;
+    };
+    w32(CE::CE_INT_EN, CE::INT_DONE | CE::INT_ERROR);
+    w32(CE::CE_INT_STS, CE::INT_DONE | CE::INT_ERROR);
+    load(CE::CE_IN, in);
+    load(CE::CE_KEY, key);
+    load(CE::CE_AUX, aux);
+    w32(CE::CE_IN_LEN, static_cast<std::uint32_t>(in.size()));
+    w32(CE::CE_KEY_LEN, static_cast<std::uint32_t>(key.size()));
+    w32(CE::CE_AUX_LEN, static_cast<std::uint32_t>(aux.size()));
+    w32(CE::CE_OUT_LEN, out_len);
+    w32(CE::CE_CTRL, ctrl);
+    if (!bus_ok) return r;
+    // Wait for the engine: its DONE/ERROR interrupt (the core sleeps meanwhile).
+    sync();
+    std::uint32_t status = r32(CE::CE_STATUS);
+    while (bus_ok && (status & CE::STATUS_BUSY)) {
+        if (engine_irq_) wait(engine_irq_->rising());
+        else wait(clock_.cycles(config_.costs.engine_setup_cycles));
+        status = r32(CE::CE_STATUS);
+    }
+    if (!bus_ok || (status & CE::STATUS_ERROR)) return r;
+    r.ok = true;
+    r.valid = (status & CE::STATUS_VALID) != 0;
+    const std::uint32_t produced = r32(CE::CE_OUT_LEN);
+    r.out.resize(std::min<std::uint32_t>(produced, CE::kOutSize));
+    if (!r.out.empty()) bus_ok = bus_.read(engine_base_ + CE::CE_OUT, r.out.data(), r.out.size(), pending_) == tlm::TLM_OK_RESPONSE;
+    w32(CE::CE_INT_STS, CE::INT_DONE | CE::INT_ERROR);
+    sync();
+    r.ok = bus_ok;
+    return r;
+}
+
+namespace {
+// An engine that failed us is a hardware fault: the root of trust stops rather than guess.
+[[noreturn]] void engine_failed(const char* what) {
+    throw std::runtime_error(std::string("security subsystem: the crypto engine failed ") + what);
+}
+crypto::Digest to_digest(const Bytes& b) {
+    crypto::Digest d{};
+    if (b.size() == d.size()) std::copy(b.begin(), b.end(), d.begin());
+    return d;
+}
+}  // namespace
+
+crypto::Digest SecuritySubsystem::engine_sha256(ByteView data) {
+    using CE = CryptoEngine;
+    std::size_t done = 0;
+    do {
+        const std::size_t n = std::min<std::size_t>(CE::kInSize, data.size() - done);
+        const bool first = done == 0, last = done + n == data.size();
+        auto r = engine_run(CE::ctrl(CE::sha256, (first ? CE::CTRL_INIT : 0u) | (last ? CE::CTRL_FINAL : 0u)),
+                            data.subspan(done, n));
+        if (!r.ok) engine_failed("hashing");
+        done += n;
+        if (last) return to_digest(r.out);
+    } while (true);
+}
+
+crypto::Digest SecuritySubsystem::engine_hmac(ByteView key, ByteView data) {
+    auto r = engine_run(CryptoEngine::ctrl(CryptoEngine::hmac_sha256), data, key);
+    if (!r.ok) engine_failed("computing an HMAC");
+    return to_digest(r.out);
+}
+
+Bytes SecuritySubsystem::engine_hkdf(ByteView ikm, ByteView salt, ByteView info, std::size_t length) {
+    auto r = engine_run(CryptoEngine::ctrl(CryptoEngine::hkdf_sha256), info, ikm, salt, static_cast<std::uint32_t>(length));
+    if (!r.ok || r.out.size() != length) engine_failed("deriving a key");
+    return r.out;
+}
+
+crypto::RawSignature SecuritySubsystem::engine_sign(const crypto::EcPrivateKey& key, const crypto::Digest& digest) {
+    // The key crosses from the vault to the engine's write-only key port on the security
+    // core's private, firewalled path; the engine wipes it when the operation ends.
+    const auto scalar = key.scalar();
+    auto r = engine_run(CryptoEngine::ctrl(CryptoEngine::ecdsa_sign), ByteView(digest), ByteView(scalar));
+    if (!r.ok || r.out.size() != 64) engine_failed("signing");
+    crypto::RawSignature sig{};
+    std::copy(r.out.begin(), r.out.end(), sig.begin());
+    return sig;
+}
+
+bool SecuritySubsystem::engine_verify(const crypto::RawPublicKey& key, const crypto::Digest& digest,
+                                      const crypto::RawSignature& sig) {
+    Bytes in(digest.begin(), digest.end());
+    in.insert(in.end(), sig.begin(), sig.end());
+    auto r = engine_run(CryptoEngine::ctrl(CryptoEngine::ecdsa_verify), in, {}, ByteView(key));
+    return r.ok && r.valid;  // a key off the curve is an ERROR: not valid (fail closed)
+}
+
+bool SecuritySubsystem::signature_valid(const image::ParsedImage& img) {
+    if (!has_engine()) {
+        charge(config_.costs.ecdsa_verify_cycles);
+        sync();
+        return image::signature_matches(img);
+    }
+    try {
+        const auto digest = engine_sha256(img.signed_region);
+        return engine_verify(img.signature.signer, digest, img.signature.signature);
+    } catch (const std::runtime_error&) {
+        return false;  // fail closed: an engine that cannot answer verifies nothing
+    }
+}
+
+// ---- firewall: the violation interrupt and SET/LOCK_FIREWALL_MAPPING ----------------------
+
+void SecuritySubsystem::firewall_watch() {
+    // Its own local time: this thread runs beside the boot ROM and the command server.
+    for (;;) {
+        if (!firewall_irq_->level()) wait(firewall_irq_->rising());
+        sc_core::sc_time delay;
+        std::uint32_t count = 0, address = 0, info = 0, clear = Firewall::INT_VIOLATION;
+        bus_.read(firewall_base_ + Firewall::FW_VIOL_COUNT, &count, 4, delay);
+        bus_.read(firewall_base_ + Firewall::FW_VIOL_ADDR, &address, 4, delay);
+        bus_.read(firewall_base_ + Firewall::FW_VIOL_INFO, &info, 4, delay);
+        bus_.write(firewall_base_ + Firewall::FW_INT_STS, &clear, 4, delay);
+        ++violations_seen_;
+        const std::size_t who = info & 0xFFFF, slot = (info >> 16) & 0xFF;
+        device_.emit(ev::sec_firewall_violation_seen,
+                     {{"violations", count},
+                      {"initiator", who < initiator_names_.size() ? initiator_names_[who] : std::to_string(who)},
+                      {"address", fmt::format("0x{:08x}", address)},
+                      {"region", slot < firewall_regions_.size() ? firewall_regions_[slot] : std::string("?")}});
+        wait(delay + clock_.cycles(config_.costs.command_overhead_cycles / 4));
+        // The line is shared with the app core's GIC; if it is still high nothing new happened
+        // until it falls and rises again.
+        if (firewall_irq_->level()) wait(firewall_irq_->changed());
+    }
+}
+
+std::uint32_t SecuritySubsystem::execute_admin(std::uint8_t command, const nlohmann::json& req, nlohmann::json& out) {
+    using nlohmann::json;
+    switch (command) {
+    case secproto::set_firewall_mapping: {
+        if (!firewall_base_) return secproto::refused;
+        auto region = req.find("region");
+        auto owners = req.find("owners");
+        if (region == req.end() || !region->is_string() || owners == req.end() || !owners->is_array() ||
+            owners->size() > initiator_names_.size())
+            return secproto::bad_request;
+        const auto slot = std::find(firewall_regions_.begin(), firewall_regions_.end(), region->get<std::string>());
+        if (slot == firewall_regions_.end()) return secproto::bad_request;
+        std::uint32_t mask = 0;
+        for (const auto& o : *owners) {
+            if (!o.is_string()) return secproto::bad_request;
+            const auto it = std::find(initiator_names_.begin(), initiator_names_.end(), o.get<std::string>());
+            if (it == initiator_names_.end()) return secproto::bad_request;
+            mask |= 1u << (it - initiator_names_.begin());
+        }
+        const auto index = static_cast<std::size_t>(slot - firewall_regions_.begin());
+        // Nothing the security core owns may be taken from it (its firewall, engines, fuses,
+        // mailbox buffers): the root of trust must never lose the means to do its job.
+        std::uint32_t current = 0;
+        if (bus_.read(firewall_base_ + Firewall::slot_owners(index), &current, 4, pending_) != tlm::TLM_OK_RESPONSE)
+            return secproto::refused;
+        const std::uint32_t self = 1u << bus_.who().id;
+        if ((current & self) && !(mask & self)) return secproto::refused;
+        if (bus_.write(firewall_base_ + Firewall::slot_owners(index), &mask, 4, pending_) != tlm::TLM_OK_RESPONSE)
+            return secproto::refused;  // locked until reset
+        sync();
+        device_.emit(ev::sec_firewall_mapping_set, {{"region", *slot}, {"owners", *owners}, {"locked", false}});
+        out = {{"region", *slot}, {"owners", *owners}};
+        return secproto::ok;
+    }
+    case secproto::lock_firewall_mapping: {
+        if (!firewall_base_) return secproto::refused;
+        std::uint32_t ctrl = Firewall::CTRL_LOCK;
+        if (bus_.write(firewall_base_ + Firewall::FW_CTRL, &ctrl, 4, pending_) != tlm::TLM_OK_RESPONSE) {
+            // Already locked: the lock itself cannot be written again; that is the state asked for.
+            std::uint32_t now = 0;
+            bus_.read(firewall_base_ + Firewall::FW_CTRL, &now, 4, pending_);
+            if (!(now & Firewall::CTRL_LOCK)) return secproto::refused;
+        }
+        sync();
+        out = {{"locked", true}};
+        return secproto::ok;
+    }
+    case secproto::advance_manufacturing_state: {
+        auto to = req.find("to");
+        if (to == req.end() || !to->is_string()) return secproto::bad_request;
+        std::optional<ManufacturingState> target;
+        for (auto st : {ManufacturingState::blank, ManufacturingState::module_complete, ManufacturingState::device_complete})
+            if (to_string(st) == to->get<std::string>()) target = st;
+        if (!target) return secproto::bad_request;
+        const auto from = fuses_.manufacturing_state();
+        // Fuses only ever move forward: asking for an earlier state is refused, the same is a no-op.
+        if (static_cast<std::uint32_t>(*target) < static_cast<std::uint32_t>(from)) return secproto::refused;
+        if (*target != from) {
+            if (!fuses_.advance_manufacturing_state(*target)) return secproto::refused;
+            // A complete device is locked against debuggers (the state's purpose).
+            if (*target == ManufacturingState::device_complete) fuses_.lock_debug();
+            device_.emit(ev::sec_manufacturing_advanced, {{"from", to_string(from)},
+                                                          {"to", to_string(*target)},
+                                                          {"debug_locked", fuses_.debug_locked()}});
+        }
+        out = {{"state", to_string(fuses_.manufacturing_state())}, {"debug_locked", fuses_.debug_locked()}};
+        return secproto::ok;
+    }
+    default: return secproto::unknown_command;
     }
 }
 

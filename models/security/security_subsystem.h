@@ -29,17 +29,11 @@
 #include "models/bus/nor_flash.h"
 #include "models/security/boot_state.h"
 #include "models/security/boot_checks.h"
+#include "models/security/crypto_engine.h"
 #include "models/security/efuses.h"
 
 namespace svp {
 
-struct CryptoCosts {
-    std::uint64_t sha256_cycles_per_block = 80;   // one 64-byte block
-    std::uint64_t ecdsa_verify_cycles = 1'200'000;
-    std::uint64_t ecdsa_sign_cycles = 600'000;
-    std::uint64_t trng_cycles_per_word = 40;
-    std::uint64_t command_overhead_cycles = 2'000;  // decode, copy in and out
-};
 
 struct FlashSlot {
     std::string name;             // partition name from the variant ("os_a")
@@ -100,6 +94,27 @@ public:
                       BusInitiator who, IrqLine* mailbox_irq);
 
     BusMaster& bus() { return bus_; }
+    // The crypto engine at `bus_base` (its DONE/ERROR interrupt on `irq`): from then on every
+    // hash, HMAC, HKDF, signature and verification of the boot ROM and the command server runs
+    // on it, so boot and update times follow the variant's engine costs. Without one the core
+    // charges the same table's cycles and computes in software.
+    void attach_crypto_engine(std::uint64_t bus_base, IrqLine* irq) {
+        engine_base_ = bus_base;
+        engine_irq_ = irq;
+    }
+    // The firewall's registers at `bus_base`, the region each rule slot guards and the
+    // initiator names owner masks use (SET_FIREWALL_MAPPING), and its violation interrupt,
+    // which this core listens to.
+    void attach_firewall(std::uint64_t bus_base, std::vector<std::string> slot_regions,
+                         std::vector<std::string> initiators, IrqLine* violation_irq) {
+        firewall_base_ = bus_base;
+        firewall_regions_ = std::move(slot_regions);
+        initiator_names_ = std::move(initiators);
+        firewall_irq_ = violation_irq;
+        if (firewall_irq_) threads_.push_back(sc_core::sc_spawn([this] { firewall_watch(); }, "firewall_watch"));
+    }
+    // Firewall violations this core has taken the interrupt for since power-on.
+    std::uint64_t firewall_violations_seen() const { return violations_seen_; }
     // The flash this subsystem programs (it owns the flash controller) and where the flash
     // appears on its bus.
     void attach_flash(NorFlash& flash, std::uint64_t bus_base) {
@@ -136,6 +151,24 @@ public:
 
 private:
     void start_threads();
+    void firewall_watch();
+    // ---- the crypto engine, driven over the bus (crypto_engine.h)
+    bool has_engine() const { return engine_base_ != 0; }
+    // Loads the buffers, starts `ctrl`, waits for DONE/ERROR; false on ERROR or a bus error.
+    struct EngineResult {
+        bool ok = false, valid = false;
+        Bytes out;
+    };
+    EngineResult engine_run(std::uint32_t ctrl, ByteView in, ByteView key = {}, ByteView aux = {},
+                            std::uint32_t out_len = 0);
+    crypto::Digest engine_sha256(ByteView data);
+    crypto::Digest engine_hmac(ByteView key, ByteView data);
+    Bytes engine_hkdf(ByteView ikm, ByteView salt, ByteView info, std::size_t length);
+    crypto::RawSignature engine_sign(const crypto::EcPrivateKey& key, const crypto::Digest& digest);
+    bool engine_verify(const crypto::RawPublicKey& key, const crypto::Digest& digest, const crypto::RawSignature& sig);
+    // The signature check the boot ROM and update path hand to boot::verify_stage.
+    bool signature_valid(const image::ParsedImage& img);
+    std::uint32_t execute_admin(std::uint8_t command, const nlohmann::json& request, nlohmann::json& out);
     void boot_rom();
     void command_server();
     // Boots one stage from the first slot of `order` (slot indices) that verifies.
@@ -185,6 +218,12 @@ private:
     };
     std::optional<Staging> staging_;
     sc_core::sc_event booted_event_;
+    std::uint64_t engine_base_ = 0;
+    IrqLine* engine_irq_ = nullptr;
+    std::uint64_t firewall_base_ = 0;
+    std::vector<std::string> firewall_regions_, initiator_names_;
+    IrqLine* firewall_irq_ = nullptr;
+    std::uint64_t violations_seen_ = 0;
     bool booted_ = false;
     std::uint64_t commands_served_ = 0;
 };

@@ -233,3 +233,39 @@ TEST_CASE("bus sweep: the secret fuse rows are read by the security core alone, 
         }
     });
 }
+
+TEST_CASE("bus sweep: the crypto engine's key port and data buffers are reached by the security core alone, and keys never read back") {
+    Platform p;
+    std::uint64_t base = 0;
+    for (const auto& per : p.device.variant().peripherals)
+        if (per.kind == "crypto") base = per.windows.front().base;
+    REQUIRE(base != 0);
+    auto& engine = p.device.block_as<CryptoEngine>("crypto");
+    std::size_t refused = 0, sec_reads = 0;
+    REQUIRE_RUNS([&] {
+        // The security core loads a key; then everyone tries to read every word of every buffer.
+        Bytes key(32, 0x5C);
+        sc_time d;
+        REQUIRE(p.master("sec").write(base + CryptoEngine::CE_KEY, key.data(), key.size(), d) == tlm::TLM_OK_RESPONSE);
+        for (auto& m : p.masters) {
+            const bool is_sec = m->who().name == "sec";
+            for (std::uint32_t off = CryptoEngine::CE_KEY; off < CryptoEngine::CE_KEY + CryptoEngine::kKeySize; off += 4) {
+                std::uint32_t v = 0;
+                const auto status = m->read(base + off, &v, 4, d);
+                INFO(m->who().name << fmt::format(" reads the key port at +0x{:x}", off));
+                CHECK(v == 0);  // never the key, not even for its loader
+                if (is_sec) sec_reads += status == tlm::TLM_OK_RESPONSE;
+                else refused += status == tlm::TLM_GENERIC_ERROR_RESPONSE;
+            }
+            for (std::uint32_t off : {CryptoEngine::CE_AUX, CryptoEngine::CE_IN, CryptoEngine::CE_OUT, CryptoEngine::CE_STATUS}) {
+                std::uint32_t v = 0;
+                const auto status = m->read(base + off, &v, 4, d);
+                INFO(m->who().name << fmt::format(" reads +0x{:x}", off));
+                CHECK((status == tlm::TLM_OK_RESPONSE) == is_sec);
+            }
+        }
+    });
+    CHECK(sec_reads == CryptoEngine::kKeySize / 4);
+    CHECK(refused == (p.masters.size() - 1) * CryptoEngine::kKeySize / 4);
+    CHECK(engine.registers().guest_errors() >= CryptoEngine::kKeySize / 4);  // each read of the key port is a guest error
+}

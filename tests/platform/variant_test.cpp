@@ -210,3 +210,45 @@ TEST_CASE("only a test variant may switch a defence off (regression power)") {
         CHECK(v.defences.all_on());
     }
 }
+
+TEST_CASE("crypto-engine cost mistakes: a zero cost, an absurd one, a misspelt figure, a second engine block, each at its line") {
+    {
+        const auto text = replace(mt3620_text(), "ecdsa_p256_verify_cycles: 1200000", "ecdsa_p256_verify_cycles: 0");
+        const auto err = error_of(text);
+        CHECK_THAT(err, Catch::Contains("ecdsa_p256_verify_cycles") && Catch::Contains("not a plausible engine cost"));
+        CHECK(line_of_error(err) == line_containing(text, "ecdsa_p256_verify_cycles: 0"));
+    }
+    {
+        const auto text = replace(mt3620_text(), "aes_gcm_cycles_per_block: 24", "aes_gcm_cycles_per_block: 5000000000");
+        const auto err = error_of(text);
+        CHECK_THAT(err, Catch::Contains("5000000000 cycles is not a plausible engine cost"));
+        CHECK(line_of_error(err) == line_containing(text, "aes_gcm_cycles_per_block: 5000000000"));
+    }
+    {
+        const auto text = replace(mt3620_text(), "hmac_sha256_cycles_per_block: 80", "hmac_cycles_per_block: 80");
+        const auto err = error_of(text);
+        CHECK_THAT(err, Catch::Contains("unknown key 'hmac_cycles_per_block'"));
+        CHECK(line_of_error(err) == line_containing(text, "hmac_cycles_per_block"));
+    }
+    {
+        const std::string engine = "  - {name: crypto, kind: crypto, base: 0x300B0000, irq: crypto, firewall: {owners: [sec], secure_only: true}}\n";
+        const auto text = replace(mt3620_text(), engine, engine + "  - {name: crypto2, kind: crypto, base: 0x300C8000, irq: crypto2}\n");
+        const auto err = error_of(text);
+        CHECK_THAT(err, Catch::Contains("at most one crypto engine block"));
+        CHECK(line_of_error(err) == line_containing(text, "name: crypto2"));
+    }
+}
+
+TEST_CASE("the shipped variants give their crypto engines different speeds") {
+    const auto mt = load_variant(find_variant("mt3620")).crypto;
+    const auto lite = load_variant(find_variant("mt3620-lite")).crypto;
+    const auto next = load_variant(find_variant("nextgen")).crypto;
+    CHECK(lite.sha256_cycles_per_block > mt.sha256_cycles_per_block);
+    CHECK(mt.sha256_cycles_per_block > next.sha256_cycles_per_block);
+    CHECK(lite.hmac_sha256_cycles_per_block > mt.hmac_sha256_cycles_per_block);
+    CHECK(mt.hmac_sha256_cycles_per_block > next.hmac_sha256_cycles_per_block);
+    CHECK(lite.aes_gcm_cycles_per_block > mt.aes_gcm_cycles_per_block);
+    CHECK(mt.aes_gcm_cycles_per_block > next.aes_gcm_cycles_per_block);
+    CHECK(lite.ecdsa_verify_cycles > mt.ecdsa_verify_cycles);
+    CHECK(mt.ecdsa_verify_cycles > next.ecdsa_verify_cycles);
+}

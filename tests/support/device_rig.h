@@ -3,6 +3,7 @@
 // talks to the security subsystem over the app core's mailbox exactly as the OS driver does.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -37,7 +38,8 @@ struct DeviceRig {
     std::vector<BootHandoff> boots;
     sc_core::sc_event released;
 
-    explicit DeviceRig(std::uint32_t os_counter = 1) {
+    // `factory` may change what the factory burns (a blank manufacturing state, an open debug port).
+    explicit DeviceRig(std::uint32_t os_counter = 1, std::function<void(Provisioning&)> factory = {}) {
         Provisioning p;
         p.device_secret[5] = 0x42;
         p.root_keys = {root.public_key().key_id()};
@@ -45,6 +47,7 @@ struct DeviceRig {
         p.counters = {{"os-kernel", os_counter}};
         p.partitions["sm_a"] = make_image(image::ImageType::security_monitor, "1.0.0", 0, root);
         p.partitions["os_a"] = make_image(image::ImageType::os_kernel, "1.0.0", os_counter, root);
+        if (factory) factory(p);
         device.provision(p);
         device.app_core().set_os_entry([this](AppCore&, const BootHandoff& h) {
             boots.push_back(h);
