@@ -124,6 +124,8 @@ void Kernel::boot(const BootHandoff& handoff) {
         auto parsed = image::parse_image(image);
         product_ = image::to_string(parsed.header.product_id);
         config_ = OsConfig::from_json(nlohmann::json::parse(parsed.payload.begin(), parsed.payload.end()));
+    } catch (const sc_core::sc_unwind_exception&) {
+        throw;  // the simulation is ending this thread: let it unwind
     } catch (const std::exception& e) {
         panic(std::string("bad OS configuration: ") + e.what());
         return;
@@ -322,6 +324,8 @@ void Kernel::start_thread(Process& p) {
                 status = e.status;
             } catch (const sc_core::sc_unwind_exception&) {
                 throw;  // a hard kill or a device reset: whoever killed us reaps
+            } catch (const sc_core::sc_unwind_exception&) {
+                throw;  // the simulation is ending this thread: let it unwind
             } catch (const std::exception& e) {
                 // An uncaught exception is this OS's segmentation fault: the app crashed.
                 p.term_signal = sig_segv;

@@ -597,6 +597,8 @@ int Kernel::sys_application_connect(Process& p, const std::string& component_id)
         IntercoreDriver::ComponentId me{};
         try {
             me = image::guid_from_string(p.container->manifest.component_id);
+        } catch (const sc_core::sc_unwind_exception&) {
+            throw;  // the simulation is ending this thread: let it unwind
         } catch (const std::exception&) {
             return -EINVAL;
         }

@@ -136,12 +136,16 @@ void AppManager::install_image(std::uint64_t offset, std::uint64_t address) {
     try {
         img = image::parse_image(bytes);
         manifest = AppManifest::from_json(nlohmann::json::parse(img.protected_area));
+    } catch (const sc_core::sc_unwind_exception&) {
+        throw;  // the simulation is ending this thread: let it unwind
     } catch (const std::exception& e) {
         reject(where, "bad-manifest", e.what());
         return;
     }
     try {
         files = parse_app_files(img.payload);
+    } catch (const sc_core::sc_unwind_exception&) {
+        throw;  // the simulation is ending this thread: let it unwind
     } catch (const std::exception& e) {
         reject(manifest.name, "bad-filesystem", e.what());
         return;

@@ -63,6 +63,8 @@ bool AttestationAgent::attest_once() {
     Bytes nonce;
     try {
         nonce = from_hex(cj["nonce"].get<std::string>(), "nonce");
+    } catch (const sc_core::sc_unwind_exception&) {
+        throw;  // the simulation is ending this thread: let it unwind
     } catch (const std::exception&) {
         return refused(200, "malformed nonce");
     }
@@ -103,6 +105,8 @@ bool AttestationAgent::attest_once() {
         kernel_.klog(fmt::format("attestation succeeded: certificate {} valid for {} h", cert.serial_hex(),
                                  (cert.not_after() - cert.not_before()) / 3600));
         return true;
+    } catch (const sc_core::sc_unwind_exception&) {
+        throw;  // the simulation is ending this thread: let it unwind
     } catch (const std::exception& e) {
         return refused(200, std::string("bad certificate: ") + e.what());
     }

@@ -83,6 +83,8 @@ bool CrashReporter::upload() {
             try {
                 reports.push_back(protocol::FailureReport::from_json(j).to_json());
                 sent.push_back(key);
+            } catch (const sc_core::sc_unwind_exception&) {
+                throw;  // the simulation is ending this thread: let it unwind
             } catch (const std::exception& e) {
                 kernel_.klog("crash-reporter: dropping a malformed queued report: " + std::string(e.what()));
                 store.remove(key);

@@ -21,6 +21,8 @@ std::optional<std::uint32_t> ipv4_literal(const std::string& s) {
     if (s.empty() || !std::isdigit(static_cast<unsigned char>(s.front()))) return std::nullopt;
     try {
         return ipv4_from_string(s, "address");
+    } catch (const sc_core::sc_unwind_exception&) {
+        throw;  // the simulation is ending this thread: let it unwind
     } catch (const std::exception&) {
         return std::nullopt;
     }

@@ -21,6 +21,8 @@ std::vector<crypto::EcPublicKey> parse_keys(const std::string& pem_list) {
         if (stop == std::string::npos) break;
         try {
             keys.push_back(crypto::EcPublicKey::from_pem(pem_list.substr(at, stop + end.size() - at), "update key"));
+        } catch (const sc_core::sc_unwind_exception&) {
+            throw;  // the simulation is ending this thread: let it unwind
         } catch (const std::exception&) {
         }
     }
@@ -30,6 +32,8 @@ std::vector<crypto::EcPublicKey> parse_keys(const std::string& pem_list) {
 std::optional<std::uint32_t> version_of(const std::string& v) {
     try {
         return image::version_from_string(v);
+    } catch (const sc_core::sc_unwind_exception&) {
+        throw;  // the simulation is ending this thread: let it unwind
     } catch (const std::exception&) {
         return std::nullopt;
     }
@@ -195,6 +199,8 @@ UpdateAgent::Outcome UpdateAgent::check_once(Process&) {
         const auto j = result.response->json();
         if (!j.is_object() || !j.contains("manifest")) throw InputError("no manifest in the answer");
         manifest = protocol::SignedManifest::from_json(j["manifest"]);
+    } catch (const sc_core::sc_unwind_exception&) {
+        throw;  // the simulation is ending this thread: let it unwind
     } catch (const std::exception& e) {
         dev.emit(ev::os_update_manifest_rejected, {{"reason", "malformed"}, {"detail", e.what()}});
         return Outcome::rejected;
