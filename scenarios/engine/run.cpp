@@ -291,7 +291,7 @@ RunResult run(const Scenario& s, const RunOptions& options) {
             sc_core::sc_spawn([&, i] {
                 sc_core::wait(*triggers[i]);
                 perform(s.timeline[i]);
-            }, "triggered_action");
+            }, fmt::format("triggered_action_{}", i).c_str());
     sc_core::sc_spawn([&] {
         for (;;) {
             const auto now = sim_now_ns();
