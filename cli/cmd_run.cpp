@@ -26,6 +26,8 @@ struct RunArgs {
     int jobs = 2;
     std::string events, junit, filter, result_json, vcd, trace;
     std::vector<std::string> trace_filters;
+    std::string variant;
+    std::vector<std::string> sets;
     bool quiet = false, json = false, keep_work = false;
 } g_args;
 
@@ -50,6 +52,8 @@ scenario::Outcome run_here(const std::string& file, const fs::path& events_file)
     o.vcd_file = g_args.vcd;
     o.trace_file = g_args.trace;
     o.trace_filters = g_args.trace_filters;
+    o.variant = g_args.variant;
+    for (const auto& text : g_args.sets) o.variant_overrides.push_back(parse_variant_override(text));
     return scenario::Outcome::from(scenario::run(s, o));
 }
 
@@ -108,6 +112,8 @@ int run_many(const std::vector<std::string>& files) {
             auto& j = jobs[next++];
             std::vector<std::string> argv = {self_binary().string(), "--log-level", common_options().log_level, "run",
                                              j.file, "--quiet", "--result-json", j.result.string()};
+            if (!g_args.variant.empty()) argv.insert(argv.end(), {"--variant", g_args.variant});
+            for (const auto& set : g_args.sets) argv.insert(argv.end(), {"--set", set});
             if (auto ev = events_path_for(j.file, files.size()); !ev.empty()) {
                 argv.push_back("--events");
                 argv.push_back(ev.string());
@@ -167,6 +173,9 @@ void register_run(CLI::App& root) {
     cmd->add_option("--vcd", g_args.vcd, "write a VCD waveform (GTKWave): interrupt lines, core resets, GPIO pins (one scenario)");
     cmd->add_option("--trace", g_args.trace, "write the bus transactions: FILE.json is a Chrome/Perfetto trace, else JSON lines (one scenario)");
     cmd->add_option("--trace-filter", g_args.trace_filters, "keep only initiator=NAME[,NAME] or range=FIRST-LAST (repeatable)");
+    cmd->add_option("--variant", g_args.variant, "run on this variant (a name or a file) instead of the one each scenario names");
+    cmd->add_option("--set", g_args.sets, "replace one value of the variant, KEY=VALUE (repeatable): cores.a7.clock_mhz=800, "
+                                          "security.crypto.ecdsa_p256_verify_cycles=600000, memories.flash.wait_states.read=4");
     cmd->add_option("--result-json", g_args.result_json)->group("");  // internal: a child's result for the parent
     set_action(cmd, [] {
         std::vector<std::string> files;

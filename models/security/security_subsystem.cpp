@@ -79,10 +79,20 @@ std::optional<crypto::RawPublicKey> SecuritySubsystem::device_public_key() const
     return identity_key_->public_key().raw();
 }
 
-void SecuritySubsystem::charge(std::uint64_t cycles) { pending_ += clock_.cycles(cycles); }
+void SecuritySubsystem::charge(std::uint64_t cycles) {
+    activity_.busy_cycles += cycles;
+    pending_ += clock_.cycles(cycles);
+}
+
+void SecuritySubsystem::charge_engine(std::uint64_t& operations, std::uint64_t count, std::uint64_t cycles_each) {
+    operations += count;
+    activity_.crypto_cycles += count * cycles_each;
+    charge(count * cycles_each);
+}
 
 void SecuritySubsystem::sync() {
     if (pending_ > sc_core::SC_ZERO_TIME) {
+        activity_.active += pending_;
         wait(pending_);
         pending_ = sc_core::SC_ZERO_TIME;
     }
@@ -103,7 +113,7 @@ bool SecuritySubsystem::read_flash(std::uint64_t address, std::size_t length, By
     for (std::size_t done = 0; done < length; done += kFlashChunk) {
         const std::size_t n = std::min(kFlashChunk, length - done);
         if (bus_.read(address + done, out.data() + done, n, pending_) != tlm::TLM_OK_RESPONSE) return false;
-        charge(((n + 63) / 64) * config_.costs.sha256_cycles_per_block);  // hashed as it streams in
+        charge_engine(activity_.sha256_blocks, (n + 63) / 64, config_.costs.sha256_cycles_per_block);  // hashed as it streams in
         sync();
     }
     return true;
@@ -149,7 +159,7 @@ std::optional<std::pair<std::size_t, image::ParsedImage>> SecuritySubsystem::boo
         }
         boot::StageRequirements req{stage.type, config_.product, slot.size, stage.counter,
                                     /*allow_development=*/!fuses_.debug_locked()};
-        charge(config_.costs.ecdsa_verify_cycles);
+        charge_engine(activity_.ecdsa_verifies, 1, config_.costs.ecdsa_verify_cycles);
         sync();
         auto result = boot::verify_stage(img, fuses_, req, {&faults_, config_.fault_hardening});
         if (!result.passed) {
@@ -316,6 +326,7 @@ bool SecuritySubsystem::flash_erase_range(std::uint64_t address, std::uint64_t l
         sync();
         const auto t = flash_->erase_sector(at);
         if (!flash_->powered()) power_lost();
+        activity_.active += t;  // the core waits for the flash operation (it polls the controller)
         wait(t);
     }
     return true;
@@ -336,6 +347,7 @@ bool SecuritySubsystem::flash_program(std::uint64_t address, ByteView bytes) {
         sync();
         const auto t = flash_->program(address - flash_base_ + done, bytes.subspan(done, n));
         if (!flash_->powered()) power_lost();
+        activity_.active += t;  // the core waits for the flash operation (it polls the controller)
         wait(t);
     }
     return true;
@@ -429,7 +441,7 @@ std::uint32_t SecuritySubsystem::execute(std::uint8_t command, ByteView request,
         auto it = req.find("count");
         if (it == req.end() || !it->is_number_unsigned() || it->get<std::uint64_t>() > 1024) return secproto::bad_request;
         const auto n = it->get<std::size_t>();
-        charge(((n + 3) / 4) * config_.costs.trng_cycles_per_word);
+        charge_engine(activity_.trng_words, (n + 3) / 4, config_.costs.trng_cycles_per_word);
         return reply({{"bytes", binary(device_.rng.bytes(n))}});
     }
     case secproto::sign_with_device_key: {
@@ -438,7 +450,7 @@ std::uint32_t SecuritySubsystem::execute(std::uint8_t command, ByteView request,
         if (!digest) return secproto::bad_request;
         crypto::Digest d{};
         std::copy(digest->begin(), digest->end(), d.begin());
-        charge(config_.costs.ecdsa_sign_cycles);
+        charge_engine(activity_.ecdsa_signs, 1, config_.costs.ecdsa_sign_cycles);
         auto sig = identity_key_->sign_digest(d);
         return reply({{"signature", binary(ByteView(sig))}});
     }
@@ -457,7 +469,8 @@ std::uint32_t SecuritySubsystem::execute(std::uint8_t command, ByteView request,
                           {"component", image::to_string(m.component)},
                           {"version", image::version_to_string(m.version)}, {"digest", binary(ByteView(m.digest))}});
         }
-        charge(config_.costs.sha256_cycles_per_block * 4 + config_.costs.ecdsa_sign_cycles);
+        charge_engine(activity_.sha256_blocks, 4, config_.costs.sha256_cycles_per_block);
+        charge_engine(activity_.ecdsa_signs, 1, config_.costs.ecdsa_sign_cycles);
         q.signature = identity_key_->sign_digest(q.digest());
         return reply({{"device_key", binary(ByteView(q.device_key))},
                       {"measurements", ms},
@@ -487,7 +500,7 @@ std::uint32_t SecuritySubsystem::execute(std::uint8_t command, ByteView request,
             boot::StageRequirements r{static_cast<image::ImageType>(type->get<int>()), config_.product, 0,
                                       std::string(image::to_string(static_cast<image::ImageType>(type->get<int>()))),
                                       !fuses_.debug_locked()};
-            charge(config_.costs.ecdsa_verify_cycles);
+            charge_engine(activity_.ecdsa_verifies, 1, config_.costs.ecdsa_verify_cycles);
             auto result = boot::verify_stage(img, fuses_, r);
             return reply({{"verified", result.passed}, {"reason", result.reason},
                           {"measurement", binary(ByteView(img.measurement()))}, {"size", img.image_size}});
@@ -582,7 +595,7 @@ std::uint32_t SecuritySubsystem::execute_update(std::uint8_t command, const nloh
         } catch (const image::ImageFormatError& e) {
             return reject(std::string(image::to_string(e.code())), e.detail());
         }
-        charge(config_.costs.ecdsa_verify_cycles);
+        charge_engine(activity_.ecdsa_verifies, 1, config_.costs.ecdsa_verify_cycles);
         sync();
         boot::StageRequirements r{stage.type, config_.product, slot.size, stage.counter, !fuses_.debug_locked()};
         auto result = boot::verify_stage(img, fuses_, r, {&faults_, config_.fault_hardening});

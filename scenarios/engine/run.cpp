@@ -14,6 +14,7 @@
 #include "common/util/log.h"
 #include "models/base/event_log.h"
 #include "models/base/sim_control.h"
+#include "models/bus/bus_usage.h"
 #include "os-sim/kernel/kernel.h"
 #include "os-sim/kernel/os_config.h"
 #include "platform/device.h"
@@ -67,6 +68,39 @@ Bytes build_image(const Scenario& s, const ImageSpec& spec, const std::map<std::
     return image::sign_image(image::pack_image(h, body, manifest), keys.at(spec.key));
 }
 
+// What the models counted during the run, and the variant's power figures: the inputs of the
+// metrics that events alone cannot give (metrics/metrics.def). Integers, so logs repeat exactly.
+Fields model_counters(const Variant& variant, Device& device, os::Kernel& kernel, const BusUsage& bus, std::uint64_t end_ns) {
+    auto ns = [](const sc_core::sc_time& t) { return static_cast<std::uint64_t>(t.value() / sc_core::sc_time(1, sc_core::SC_NS).value()); };
+    Fields c = Fields::object();
+    c["duration_ns"] = end_ns;
+    Fields cores = Fields::object();
+    auto& a7 = device.app_core();
+    cores[std::string(a7.bus().who().name)] = {{"clock_hz", a7.clock().hz()}, {"busy_cycles", kernel.cpu().busy_cycles()}};
+    const auto& sec = device.security();
+    const auto sec_hz = sec.config().clock_hz;
+    const auto& act = sec.activity();
+    cores[std::string(device.security().bus().who().name)] = {
+        {"clock_hz", sec_hz},
+        {"busy_cycles", static_cast<std::uint64_t>(static_cast<unsigned __int128>(ns(act.active)) * sec_hz / 1'000'000'000ull)}};
+    c["cores"] = cores;
+    c["crypto"] = {{"busy_ns", static_cast<std::uint64_t>(static_cast<unsigned __int128>(act.crypto_cycles) * 1'000'000'000ull / sec_hz)},
+                   {"cycles", act.crypto_cycles}, {"sha256_blocks", act.sha256_blocks}, {"ecdsa_verifies", act.ecdsa_verifies},
+                   {"ecdsa_signs", act.ecdsa_signs}, {"trng_words", act.trng_words}};
+    Fields per = Fields::object();
+    for (const auto& [who, u] : bus.by_initiator())
+        per[who] = {{"transactions", u.transactions}, {"bytes", u.bytes}, {"busy_ns", ns(u.busy)}};
+    c["bus"] = per;
+    c["bus_stall_ns"] = ns(device.router().stats().stall_time);
+    if (variant.power) {
+        Fields p = Fields::object();
+        p["static_mw"] = variant.power->static_mw;
+        for (const auto& [name, st] : variant.power->components) p[name] = {{"active_mw", st.active_mw}, {"sleep_mw", st.sleep_mw}};
+        c["power"] = p;
+    }
+    return c;
+}
+
 }  // namespace
 
 std::string events_to_jsonl(const std::vector<Event>& events) {
@@ -94,7 +128,7 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     }
     fs::create_directories(work);
 
-    const auto variant = load_variant(find_variant(s.variant));
+    const auto variant = load_variant(find_variant(options.variant.empty() ? s.variant : options.variant), options.variant_overrides);
     BusTraceFilter trace_filter;  // checked before anything starts: a bad filter is bad input
     for (const auto& f : options.trace_filters) add_bus_trace_filter(trace_filter, f);
     const auto keys = make_keys(s);
@@ -135,6 +169,8 @@ RunResult run(const Scenario& s, const RunOptions& options) {
         spoof.emplace(CloudService::start(options.spherevp_binary, work / "spoof", s.seed + 1, work / "sim-sync"));
     }
     Device device("dev0", variant, context, bridge);
+    BusUsage bus_usage;  // per-initiator counters for sim/counters (metrics)
+    bus_usage.attach(device.router());
     if (!options.vcd_file.empty()) device.trace_vcd(options.vcd_file.string());
     if (!options.trace_file.empty()) device.trace_bus(options.trace_file.string(), trace_filter);
 
@@ -189,7 +225,12 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     std::string console;
     device.uart(variant.peripherals.front().name).on_transmit([&console](char c) { console.push_back(c); });
 
-    context.emit(ev::sim_started, {{"scenario", s.name}, {"variant", variant.name}, {"seed", s.seed}, {"devices", s.devices}});
+    Fields started = {{"scenario", s.name}, {"variant", variant.name}, {"seed", s.seed}, {"devices", s.devices}};
+    if (!variant.overrides.empty()) {
+        started["set"] = Fields::array();
+        for (const auto& o : variant.overrides) started["set"].push_back(o.text());
+    }
+    context.emit(ev::sim_started, started);
 
     for (const auto& a : s.timeline)
         if (a.kind == "tamper-flash" && a.offset + a.bytes.size() > variant.partition(a.partition).size)
@@ -264,6 +305,7 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     const std::uint64_t end = std::min<std::uint64_t>(
         static_cast<std::uint64_t>(stopped.value() / sc_core::sc_time(1, sc_core::SC_NS).value()), s.duration_ns);
     const bool stopped_early = can_stop_early && monitor.all_decided();
+    context.emit(ev::sim_counters, model_counters(variant, device, kernel, bus_usage, end));
     context.emit(ev::sim_finished, {{"reason", stopped_early ? "all expectations decided" : "duration reached"}});
 
     // ---- merge the cloud's events (timestamped in simulated time through the sync file);
