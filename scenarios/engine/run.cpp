@@ -95,7 +95,10 @@ Fields model_counters(const Variant& variant, Device& device, os::Kernel& kernel
     if (variant.power) {
         Fields p = Fields::object();
         p["static_mw"] = variant.power->static_mw;
-        for (const auto& [name, st] : variant.power->components) p[name] = {{"active_mw", st.active_mw}, {"sleep_mw", st.sleep_mw}};
+        for (const auto& [name, st] : variant.power->components) {
+            const bool core = std::any_of(variant.cores.begin(), variant.cores.end(), [&](const CoreSpec& c) { return c.name == name; });
+            p[name] = {{"kind", core ? "core" : name == "crypto" ? "crypto" : "radio"}, {"active_mw", st.active_mw}, {"sleep_mw", st.sleep_mw}};
+        }
         c["power"] = p;
     }
     return c;
