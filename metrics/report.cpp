@@ -91,8 +91,8 @@ std::string bar_chart(const SweepResults& r, const std::string& metric, const st
             if (!run || !run->metrics.values.count(metric)) continue;
             const double v = run->metrics.values.at(metric);
             const int h = static_cast<int>(std::lround(plot_h * v / top));
-            svg += fmt::format("<rect class=\"bar\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{} / {}: {} {}</title></rect>",
-                               x0 + static_cast<int>(c) * bar, top_pad + plot_h - h, bar - 2, std::max(h, 0),
+            svg += fmt::format("<rect class=\"bar\" data-value=\"{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{} / {}: {} {}</title></rect>",
+                               v, x0 + static_cast<int>(c) * bar, top_pad + plot_h - h, bar - 2, std::max(h, 0),
                                kColours[c % std::size(kColours)], esc(configurations[c]), esc(scenarios[g]), esc(number(v)), esc(unit));
         }
         const int lx = x0 + group_w / 2 - gap / 2, ly = top_pad + plot_h + 14;  // slanted, so long names do not collide
