@@ -120,6 +120,7 @@ int sweep() {
                                  last.empty() ? "" : "  " + last, tty ? "" : "\n");
     };
     while (done < jobs.size()) {
+        bool started_one = false;
         while (running < static_cast<std::size_t>(std::max(1, g_sweep.jobs)) && next < jobs.size()) {
             auto& j = jobs[next++];
             std::vector<std::string> argv = {self_binary().string(), "--log-level", common_options().log_level, "run",
@@ -128,8 +129,9 @@ int sweep() {
             if (!j.record.set.empty()) argv.insert(argv.end(), {"--set", j.record.set});
             j.process = Subprocess::start(argv, {false, j.log.string()});
             ++running;
+            started_one = true;
         }
-        progress("");
+        if (started_one) progress("");  // a line per change, not per poll (logs and CI read it)
         for (auto& j : jobs) {
             if (!j.process || !j.process->running()) continue;
             auto status = j.process->poll();
