@@ -73,7 +73,7 @@ TEST_CASE("a boot that halts has no boot figures after the stage it reached") {
     CHECK(m.values.at("firewall.violations") == 0);
 }
 
-TEST_CASE("attestation round trips pair each request with its certificate; a refusal ends a request") {
+TEST_CASE("attestation round trips pair each request with its certificate, and a refusal ends a request") {
     auto log = boot_log();
     log.push_back(logged(50 * kMs, "os.attest", "requested"));
     log.push_back(logged(330 * kMs, "os.attest", "certificate"));
@@ -115,7 +115,7 @@ TEST_CASE("a run without an update, counters or power figures has none of their 
     CHECK(m.values.at("sim.time_ms") == Approx(150));  // no sim/finished: the last event
 }
 
-TEST_CASE("network time is the union of open connections; bytes are summed at close") {
+TEST_CASE("network time is the union of open connections, and bytes are summed at close") {
     std::vector<Event> log = {
         logged(0, "sec.core", "reset"),
         logged(10 * kMs, "net.link", "connect", {{"socket", 0}, {"result", "ok"}}),

@@ -38,7 +38,7 @@ fs::path variant_with_power(const std::string& power) {
 
 }  // namespace
 
-TEST_CASE("--set replaces one value of the variant before it is validated") {
+TEST_CASE("an override (--set) replaces one value of the variant before it is validated") {
     const auto v = load_variant(kMt3620, {parse_variant_override("cores.a7.clock_mhz=800"),
                                           parse_variant_override("security.crypto.ecdsa_p256_verify_cycles=600000"),
                                           parse_variant_override("memories.flash.wait_states.read=7"),
