@@ -160,6 +160,7 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
     for (const auto& c : variant_.cores)
         if (c.kind == "security-core") sc.clock_hz = static_cast<std::uint64_t>(c.clock_mhz * 1e6);
     sc.costs = variant_.crypto;
+    sc.defences = variant_.defences;
     const auto& flash_spec = variant_.flash();
     for (const auto& s : variant_.boot_chain) {
         BootStage stage{s.stage, *image::image_type_from_string(s.image_type), s.counter, {}};
@@ -427,6 +428,7 @@ void Device::provision(const Provisioning& p) {
     for (auto slot : p.revoked_root_keys) f.revoke_root_key(slot);
     for (const auto& [name, value] : p.counters) f.advance_counter(name, value);
     if (p.debug_locked) f.lock_debug();
+    security_->set_product(p.product);
     if (p.secure_boot) f.enable_secure_boot();
     f.advance_manufacturing_state(p.manufacturing);
     if (p.rtc_epoch_unix_s)

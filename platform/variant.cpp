@@ -240,9 +240,18 @@ Variant load_variant(const std::filesystem::path& path, const std::vector<Varian
     for (const auto& o : overrides) apply_override(root, o, file);
     Map top(root, file, "variant");
     top.only({"variant", "summary", "cores", "dma_initiators", "bus", "memories", "peripherals", "flash_layout",
-              "boot_chain", "security", "os", "power"});
+              "boot_chain", "security", "os", "power", "test_variant", "defences_off"});
     v.name = top.str("variant");
     v.summary = top.str("summary", "");
+    v.test_variant = top.boolean("test_variant", false);
+    for (const auto& d : top.strings("defences_off")) {
+        if (!v.test_variant) top.fail("defences_off", "only a test variant (test_variant: true) may switch a defence off");
+        try {
+            v.defences.switch_off(d);
+        } catch (const std::invalid_argument& e) {
+            top.fail("defences_off", e.what());
+        }
+    }
 
     // ---- cores
     {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/defences/defences.h"
 #include "models/security/security_subsystem.h"
 
 namespace svp {
@@ -150,6 +151,9 @@ struct Variant {
     std::map<std::string, std::uint64_t> os_costs;
     std::optional<PowerSpec> power;  // absent: no energy estimate
     std::vector<VariantOverride> overrides;  // applied to the file before it was read
+    // Regression power (SCENARIOS.md): only a test variant may switch defences off.
+    bool test_variant = false;
+    DefenceSet defences;
 
     const CoreSpec& core(const std::string& name) const;
     const MemorySpec& memory(const std::string& name) const;
