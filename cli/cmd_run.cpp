@@ -112,8 +112,11 @@ std::vector<scenario::Outcome> run_processes(const std::vector<JobSpec>& specs) 
     const bool tty = ::isatty(STDERR_FILENO);
     std::size_t next = 0, done = 0, running = 0;
     const auto started = std::chrono::steady_clock::now();
+    std::size_t reported = static_cast<std::size_t>(-1);
     auto progress = [&] {
         if (g_args.quiet) return;
+        if (!tty && reported == done) return;  // a log file gets one line per finished run, not 50 a second
+        reported = done;
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         std::cerr << fmt::format("{}[{}/{}] {} running, {:.1f} s{}", tty ? "\r" : "", done, specs.size(), running, elapsed,
                                  tty ? "   " : "\n");

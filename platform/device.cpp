@@ -384,6 +384,11 @@ int Device::guard_for(const std::string& region, const std::optional<FirewallRul
     r.secure_only = rule->secure_only;
     r.privileged_only = rule->privileged_only;
     r.raz_wi = rule->raz_wi;
+    if (!variant_.defences.on("firewall.rules")) {
+        // Regression power: a test variant without firewall rules leaves every region open.
+        r.owners = ~0u;
+        r.secure_only = r.privileged_only = false;
+    }
     firewall_rules_.push_back(r);
     return static_cast<int>(firewall_rules_.size() - 1);
 }

@@ -12,6 +12,7 @@
 #include "common/protocol/sim_sync.h"
 #include "common/util/input_error.h"
 #include "common/util/log.h"
+#include "models/base/bus_master.h"
 #include "models/base/event_log.h"
 #include "models/base/sim_control.h"
 #include "models/bus/bus_usage.h"
@@ -249,6 +250,24 @@ RunResult run(const Scenario& s, const RunOptions& options) {
         if (a.kind == "tamper-flash" && a.offset + a.bytes.size() > variant.partition(a.partition).size)
             throw InputError(a.source, a.line, fmt::format("tamper-flash: offset 0x{:x} + {} bytes is outside partition '{}'",
                                                          a.offset, a.bytes.size(), a.partition));
+    // bus-write / bus-read act as software on a core: one bus master per initiator they name,
+    // carrying that initiator's identity (id, world, privilege) into the router and firewall.
+    std::map<std::string, std::unique_ptr<BusMaster>> probes;
+    for (const auto& a : s.timeline) {
+        if ((a.kind != "bus-write" && a.kind != "bus-read") || probes.count(a.initiator)) continue;
+        BusInitiator who;
+        try {
+            who = device.initiator(a.initiator);
+        } catch (const InputError&) {
+            std::string known;
+            for (const auto& n : variant.initiators()) known += (known.empty() ? "" : ", ") + n;
+            throw InputError(a.source, a.line, fmt::format("{}: variant '{}' has no initiator '{}' (it has: {})", a.kind, variant.name,
+                                                         a.initiator, known));
+        }
+        auto probe = std::make_unique<BusMaster>(("scenario_" + a.initiator).c_str(), who);
+        probe->socket.bind(device.router().from_initiators);
+        probes[a.initiator] = std::move(probe);
+    }
     // Actions triggered by an event wait for its first occurrence, then for their delay.
     std::vector<std::unique_ptr<sc_core::sc_event>> triggers(s.timeline.size());
     std::vector<bool> triggered(s.timeline.size(), false);
@@ -288,6 +307,20 @@ RunResult run(const Scenario& s, const RunOptions& options) {
                 context.emit(ev::net_redirected, {{"to", a.to}});
             }
             else if (a.kind == "power-cut") device.request_reset("scenario: power cut");
+            else if (a.kind == "bus-write" || a.kind == "bus-read") {
+                auto& bus = *probes.at(a.initiator);
+                sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+                std::uint32_t value = a.kind == "bus-write" ? a.value : 0;
+                const auto status = a.kind == "bus-write" ? bus.write(a.address, &value, a.width, delay)
+                                                          : bus.read(a.address, &value, a.width, delay);
+                sc_core::wait(delay);
+                const char* text = status == tlm::TLM_OK_RESPONSE              ? "ok"
+                                   : status == tlm::TLM_ADDRESS_ERROR_RESPONSE ? "address-error"
+                                                                               : "error";
+                context.emit(ev::sim_bus_access, {{"initiator", a.initiator}, {"op", a.kind == "bus-write" ? "write" : "read"},
+                                                  {"address", fmt::format("0x{:08x}", a.address)},
+                                                  {"value", fmt::format("0x{:0{}x}", value, 2 * a.width)}, {"status", text}});
+            }
     };
     sc_core::sc_spawn([&] {
         for (const auto& a : s.timeline) {

@@ -450,12 +450,27 @@ void Loader::apply(const Map& top) {
             } else if (a.kind == "attach-debugger") {
                 m.only({"at", "after", "after_where", "do", "core"});
                 a.core = m.str("core", "a7");
+            } else if (a.kind == "bus-write" || a.kind == "bus-read") {
+                m.only({"at", "after", "after_where", "do", "initiator", "address", "value", "width"});
+                a.initiator = m.str("initiator");
+                a.address = m.u64("address");
+                a.width = static_cast<unsigned>(m.u64("width", 4));
+                if (a.width != 1 && a.width != 2 && a.width != 4) m.fail("width", "1, 2 or 4 bytes");
+                if (a.address % a.width) m.fail("address", "not aligned to the access width");
+                if (a.kind == "bus-write") {
+                    const auto v = m.u64("value");
+                    if (a.width < 4 && v >> (8 * a.width)) m.fail("value", "does not fit the access width");
+                    if (v > 0xFFFFFFFFull) m.fail("value", "does not fit 32 bits");
+                    a.value = static_cast<std::uint32_t>(v);
+                } else if (m.has("value")) {
+                    m.fail("value", "a bus-read takes no value");
+                }
             } else if (a.kind == "debug-read-secret" || a.kind == "reset" || a.kind == "power-cut") {
                 m.only({"at", "do"});
             } else {
                 m.fail("do", "unknown action '" + a.kind +
                                  "' (known: tamper-flash, glitch, link, redirect-cloud, attach-debugger, debug-read-secret, reset, "
-                                 "power-cut)");
+                                 "power-cut, bus-write, bus-read)");
             }
             s.timeline.push_back(a);
         }

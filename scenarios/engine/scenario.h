@@ -49,7 +49,7 @@ struct Action {
     std::uint64_t at_ns = 0;     // when; with `after`, the delay after the trigger event
     std::string after_src, after_ev;                 // trigger: the first such event...
     std::map<std::string, std::string> after_where;  // ...whose fields match
-    std::string kind;  // tamper-flash, glitch, attach-debugger, debug-read-secret, reset, power-cut
+    std::string kind;  // tamper-flash, glitch, link, redirect-cloud, attach-debugger, debug-read-secret, reset, power-cut, bus-write, bus-read
     std::string partition;
     std::uint64_t offset = 0;
     Bytes bytes;
@@ -62,6 +62,11 @@ struct Action {
     bool down = false;
     std::string corrupt;  // "", "uplink" or "downlink"
     std::string to;       // redirect-cloud: "spoof" or "cloud"
+    // bus-write / bus-read: one access made as `initiator` (software on that core)
+    std::string initiator;
+    std::uint64_t address = 0;
+    std::uint32_t value = 0;
+    unsigned width = 4;
     int device = -1;   // -1 = every device
     std::string source;  // the scenario or fragment file it was written in
     int line = 0;
