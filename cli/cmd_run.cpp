@@ -29,6 +29,8 @@ struct RunArgs {
     int jobs = 2;
     std::string events, junit, filter, result_json, vcd, trace;
     std::vector<std::string> trace_filters, defences_off;
+    std::string variant;
+    std::vector<std::string> sets;
     bool quiet = false, json = false, keep_work = false, regression_power = false;
 } g_args;
 
@@ -53,6 +55,8 @@ scenario::Outcome run_here(const std::string& file, const fs::path& events_file)
     o.vcd_file = g_args.vcd;
     o.trace_file = g_args.trace;
     o.trace_filters = g_args.trace_filters;
+    o.variant = g_args.variant;
+    for (const auto& text : g_args.sets) o.variant_overrides.push_back(parse_variant_override(text));
     o.defences_off = g_args.defences_off;
     return scenario::Outcome::from(scenario::run(s, o));
 }
@@ -122,6 +126,8 @@ std::vector<scenario::Outcome> run_processes(const std::vector<JobSpec>& specs) 
             auto& j = jobs[next++];
             std::vector<std::string> argv = {self_binary().string(), "--log-level", common_options().log_level, "run",
                                              j.spec.file, "--quiet", "--result-json", j.result.string()};
+            if (!g_args.variant.empty()) argv.insert(argv.end(), {"--variant", g_args.variant});
+            for (const auto& set : g_args.sets) argv.insert(argv.end(), {"--set", set});
             if (auto ev = events_path_for(j.spec.file, specs.size()); !ev.empty() && j.spec.defences_off.empty()) {
                 argv.push_back("--events");
                 argv.push_back(ev.string());
@@ -249,6 +255,9 @@ void register_run(CLI::App& root) {
     cmd->add_option("--vcd", g_args.vcd, "write a VCD waveform (GTKWave): interrupt lines, core resets, GPIO pins (one scenario)");
     cmd->add_option("--trace", g_args.trace, "write the bus transactions: FILE.json is a Chrome/Perfetto trace, else JSON lines (one scenario)");
     cmd->add_option("--trace-filter", g_args.trace_filters, "keep only initiator=NAME[,NAME] or range=FIRST-LAST (repeatable)");
+    cmd->add_option("--variant", g_args.variant, "run on this variant (a name or a file) instead of the one each scenario names");
+    cmd->add_option("--set", g_args.sets, "replace one value of the variant, KEY=VALUE (repeatable): cores.a7.clock_mhz=800, "
+                                          "security.crypto.ecdsa_p256_verify_cycles=600000, memories.flash.wait_states.read=4");
     cmd->add_option("--defence-off", g_args.defences_off,
                     "run on a test variant with this defence switched off (repeatable; `spherevp events --defences` lists them)");
     cmd->add_flag("--regression-power", g_args.regression_power,

@@ -31,5 +31,6 @@ void register_run(CLI::App& root);
 void register_platform(CLI::App& root);
 void register_cloud(CLI::App& root);
 void register_iss(CLI::App& root);
+void register_sweep(CLI::App& root);  // sweep and report
 
 }  // namespace svp::cli

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
     register_events(app);
     register_cloud(app);
     register_iss(app);
+    register_sweep(app);
 
     try {
         app.parse(argc, argv);

@@ -638,6 +638,11 @@ std::string Device::describe() const {
                        "ecdsa sign {}, setup/op {}, trng/word {}\n",
                        c.sha256_cycles_per_block, c.hmac_sha256_cycles_per_block, c.aes_gcm_cycles_per_block,
                        c.ecdsa_verify_cycles, c.ecdsa_sign_cycles, c.engine_setup_cycles, c.trng_cycles_per_word);
+    if (variant_.power) {
+        out += fmt::format("power (mW, active/asleep): static {}", variant_.power->static_mw);
+        for (const auto& [name, st] : variant_.power->components) out += fmt::format(", {} {}/{}", name, st.active_mw, st.sleep_mw);
+        out += "\n";
+    }
     return out;
 }
 

@@ -161,13 +161,86 @@ std::vector<std::string> Variant::initiators() const {
     return out;
 }
 
-Variant load_variant(const std::filesystem::path& path) {
+VariantOverride parse_variant_override(const std::string& text) {
+    const auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+        throw InputError(fmt::format("--set '{}': expected KEY=VALUE, like cores.a7.clock_mhz=800", text));
+    return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+namespace {
+
+// Replaces one scalar of the parsed file; every step of the path must exist.
+void apply_override(YAML::Node root, const VariantOverride& o, const std::string& file) {
+    std::vector<std::string> parts;
+    for (std::size_t at = 0;;) {
+        const auto dot = o.key.find('.', at);
+        parts.push_back(o.key.substr(at, dot - at));
+        if (dot == std::string::npos) break;
+        at = dot + 1;
+    }
+    YAML::Node here;
+    here.reset(root);
+    std::string walked = "the top level";
+    for (const auto& part : parts) {
+        std::vector<std::string> have;
+        YAML::Node next;
+        bool found = false;
+        if (here.IsMap()) {
+            for (const auto& kv : here) {
+                const auto k = kv.first.as<std::string>();
+                have.push_back(k);
+                if (k == part) {
+                    next.reset(kv.second);
+                    found = true;
+                }
+            }
+        } else if (here.IsSequence()) {
+            for (const auto& element : here) {
+                if (!element.IsMap()) continue;
+                for (const char* id : {"name", "stage"})
+                    if (element[id] && element[id].IsScalar()) {
+                        const auto n = element[id].as<std::string>();
+                        have.push_back(n);
+                        if (n == part) {
+                            next.reset(element);
+                            found = true;
+                        }
+                        break;
+                    }
+            }
+        } else {
+            throw InputError(file, yaml::line_of(here), fmt::format("--set {}: {} is a value; '{}' goes no deeper", o.text(), walked, part));
+        }
+        if (!found)
+            throw InputError(file, yaml::line_of(here), fmt::format("--set {}: no '{}' in {} (it has: {})", o.text(), part, walked, fmt::join(have, ", ")));
+        here.reset(next);
+        walked = "'" + part + "'";
+    }
+    if (!here.IsScalar()) {
+        std::vector<std::string> have;
+        if (here.IsMap())
+            for (const auto& kv : here) have.push_back(kv.first.as<std::string>());
+        throw InputError(file, yaml::line_of(here), fmt::format("--set {}: {} is a group of values, not one{}", o.text(), walked,
+                                                                have.empty() ? "" : fmt::format(" (it has: {})", fmt::join(have, ", "))));
+    }
+    here = o.value;
+}
+
+}  // namespace
+
+Variant load_variant(const std::filesystem::path& path) { return load_variant(path, {}); }
+
+Variant load_variant(const std::filesystem::path& path, const std::vector<VariantOverride>& overrides) {
     const std::string file = path.string();
     Variant v;
     v.file = file;
-    Map top(yaml::load_file(file), file, "variant");
+    v.overrides = overrides;
+    YAML::Node root = yaml::load_file(file);
+    for (const auto& o : overrides) apply_override(root, o, file);
+    Map top(root, file, "variant");
     top.only({"variant", "summary", "cores", "dma_initiators", "bus", "memories", "peripherals", "flash_layout",
-              "boot_chain", "security", "os", "test_variant", "defences_off"});
+              "boot_chain", "security", "os", "power", "test_variant", "defences_off"});
     v.name = top.str("variant");
     v.summary = top.str("summary", "");
     v.test_variant = top.boolean("test_variant", false);
@@ -565,6 +638,44 @@ Variant load_variant(const std::filesystem::path& path) {
             }
             v.os_costs[key] = c.u64(key);
         }
+    }
+
+    // ---- power figures (optional): components are cores, "crypto" and NIC peripherals
+    if (auto power = top.optional("power")) {
+        Map pm(*power, file, "power");
+        PowerSpec ps;
+        ps.line = pm.line();
+        std::vector<std::string> known;
+        for (const auto& c : v.cores) known.push_back(c.name);
+        known.push_back("crypto");
+        for (const auto& p : v.peripherals)
+            if (p.kind == "nic") known.push_back(p.name);
+        auto non_negative = [](const Map& m, const std::string& key) {
+            const double x = m.number(key, 0.0);
+            if (!(x >= 0) || x > 1e6) m.fail(key, fmt::format("expected milliwatts from 0 to 1000000, got {}", x));
+            return x;
+        };
+        for (const auto& kv : pm.raw()) {
+            const auto key = kv.first.as<std::string>();
+            if (key == "static_mw") {
+                ps.static_mw = non_negative(pm, key);
+                continue;
+            }
+            if (std::find(known.begin(), known.end(), key) == known.end()) {
+                std::string list = "static_mw";
+                for (const auto& k : known) list += ", " + k;
+                throw InputError(file, yaml::line_of(kv.first),
+                                 fmt::format("power: '{}' is not a core, crypto or a nic peripheral of this variant (expected one of: {})", key, list));
+            }
+            Map m(kv.second, file, "power." + key);
+            m.only({"active_mw", "sleep_mw"});
+            if (!m.has("active_mw")) m.fail_here("power." + key + " needs active_mw");
+            PowerStateSpec st{non_negative(m, "active_mw"), non_negative(m, "sleep_mw"), m.line()};
+            if (st.sleep_mw > st.active_mw)
+                m.fail("sleep_mw", fmt::format("power.{}: asleep ({} mW) draws more than active ({} mW)", key, st.sleep_mw, st.active_mw));
+            ps.components[key] = st;
+        }
+        v.power = ps;
     }
     return v;
 }

@@ -115,6 +115,28 @@ struct BootStageSpec {
     int line = 0;
 };
 
+// One value of a variant file replaced before validation (`--set cores.a7.clock_mhz=800`):
+// a dotted path through the file's mappings; in a list (memories, peripherals, flash_layout,
+// boot_chain) an element is named by its `name` (or `stage`).
+struct VariantOverride {
+    std::string key, value;
+    std::string text() const { return key + "=" + value; }
+};
+
+// Power figures for the energy estimate (milliwatts, assumed unless a file cites a source):
+// each component's draw while active and while asleep. Components are cores (busy / not),
+// "crypto" (the security subsystem's engines while they work) and NIC peripherals (the radio,
+// active while a host connection is open); `static_mw` is drawn all the time.
+struct PowerStateSpec {
+    double active_mw = 0, sleep_mw = 0;
+    int line = 0;
+};
+struct PowerSpec {
+    double static_mw = 0;
+    std::map<std::string, PowerStateSpec> components;
+    int line = 0;
+};
+
 struct Variant {
     std::string file, name, summary;
     std::vector<CoreSpec> cores;
@@ -127,6 +149,8 @@ struct Variant {
     std::vector<BootStageSpec> boot_chain;
     CryptoCosts crypto;
     std::map<std::string, std::uint64_t> os_costs;
+    std::optional<PowerSpec> power;  // absent: no energy estimate
+    std::vector<VariantOverride> overrides;  // applied to the file before it was read
     // Regression power (SCENARIOS.md): only a test variant may switch defences off.
     bool test_variant = false;
     DefenceSet defences;
@@ -144,8 +168,13 @@ struct Variant {
     const PeripheralSpec& peripheral(const std::string& name) const;
 };
 
-// Loads and validates a variant file; throws InputError (file:line) on any mistake.
+// Parses KEY=VALUE; throws InputError for anything else.
+VariantOverride parse_variant_override(const std::string& text);
+
+// Loads and validates a variant file; throws InputError (file:line) on any mistake. An
+// override whose path names no value of the file is an error that lists what is there.
 Variant load_variant(const std::filesystem::path& path);
+Variant load_variant(const std::filesystem::path& path, const std::vector<VariantOverride>& overrides);
 // Finds platform/variants/NAME.yaml (or takes NAME as a path when it names a file).
 std::filesystem::path find_variant(const std::string& name_or_path);
 std::vector<std::string> shipped_variants();

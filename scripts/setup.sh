@@ -18,6 +18,8 @@ packages=(
   gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm gdb-multiarch
   # tools the tests and docs use
   curl python3
+  # the HTML report is checked by rendering it headless (tests/metrics)
+  chromium
 )
 
 missing=()

@@ -90,10 +90,20 @@ std::optional<crypto::RawPublicKey> SecuritySubsystem::device_public_key() const
     return identity_key_->public_key().raw();
 }
 
-void SecuritySubsystem::charge(std::uint64_t cycles) { pending_ += clock_.cycles(cycles); }
+void SecuritySubsystem::charge(std::uint64_t cycles) {
+    activity_.busy_cycles += cycles;
+    pending_ += clock_.cycles(cycles);
+}
+
+void SecuritySubsystem::charge_engine(std::uint64_t& operations, std::uint64_t count, std::uint64_t cycles_each) {
+    operations += count;
+    activity_.crypto_cycles += count * cycles_each;
+    charge(count * cycles_each);
+}
 
 void SecuritySubsystem::sync() {
     if (pending_ > sc_core::SC_ZERO_TIME) {
+        activity_.active += pending_;
         wait(pending_);
         pending_ = sc_core::SC_ZERO_TIME;
     }
@@ -116,7 +126,7 @@ bool SecuritySubsystem::read_flash(std::uint64_t address, std::size_t length, By
     for (std::size_t done = 0; done < length; done += kFlashChunk) {
         const std::size_t n = std::min(kFlashChunk, length - done);
         if (bus_.read(address + done, out.data() + done, n, pending_) != tlm::TLM_OK_RESPONSE) return false;
-        charge(((n + 63) / 64) * config_.costs.sha256_cycles_per_block);  // hashed as it streams in
+        charge_engine(activity_.sha256_blocks, (n + 63) / 64, config_.costs.sha256_cycles_per_block);  // hashed as it streams in
         sync();
     }
     return true;
@@ -344,6 +354,7 @@ bool SecuritySubsystem::flash_erase_range(std::uint64_t address, std::uint64_t l
         sync();
         const auto t = flash_->erase_sector(at);
         if (!flash_->powered()) power_lost();
+        activity_.active += t;  // the core waits for the flash operation (it polls the controller)
         wait(t);
     }
     return true;
@@ -364,6 +375,7 @@ bool SecuritySubsystem::flash_program(std::uint64_t address, ByteView bytes) {
         sync();
         const auto t = flash_->program(address - flash_base_ + done, bytes.subspan(done, n));
         if (!flash_->powered()) power_lost();
+        activity_.active += t;  // the core waits for the flash operation (it polls the controller)
         wait(t);
     }
     return true;
@@ -463,7 +475,7 @@ std::uint32_t SecuritySubsystem::execute(std::uint8_t command, ByteView request,
         auto it = req.find("count");
         if (it == req.end() || !it->is_number_unsigned() || it->get<std::uint64_t>() > 1024) return secproto::bad_request;
         const auto n = it->get<std::size_t>();
-        charge(((n + 3) / 4) * config_.costs.trng_cycles_per_word);
+        charge_engine(activity_.trng_words, (n + 3) / 4, config_.costs.trng_cycles_per_word);
         return reply({{"bytes", binary(device_.rng.bytes(n))}});
     }
     case secproto::sign_with_device_key: {

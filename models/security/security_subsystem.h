@@ -35,6 +35,15 @@
 namespace svp {
 
 
+// What the subsystem's core and crypto engines did since power-on, for metrics (the engine
+// writes it at the end of a run as sim/counters). Cycles at the security core's clock.
+struct SecurityActivity {
+    std::uint64_t busy_cycles = 0;    // every cycle charged: command overhead and crypto work
+    std::uint64_t crypto_cycles = 0;  // the share the crypto engines and TRNG worked
+    std::uint64_t sha256_blocks = 0, ecdsa_verifies = 0, ecdsa_signs = 0, trng_words = 0;
+    sc_core::sc_time active;  // time the core was not idle: work, memory and flash waits included
+};
+
 struct FlashSlot {
     std::string name;             // partition name from the variant ("os_a")
     std::uint64_t address = 0;    // as the security core sees it
@@ -148,6 +157,8 @@ public:
         return booted_ && i < booted_slot_.size() ? config_.chain[i].slots[booted_slot_[i]].name : std::string();
     }
     std::uint64_t commands_served() const { return commands_served_; }
+    // Survives resets: counts everything the engines did during the run.
+    const SecurityActivity& activity() const { return activity_; }
 
 private:
     void start_threads();
@@ -186,6 +197,8 @@ private:
     bool read_flash_plain(std::uint64_t address, std::size_t length, Bytes& out);  // no engine cost
     void derive_identity(const crypto::Digest& first_mutable_stage);
     void charge(std::uint64_t cycles);
+    // Charges `count` operations of one engine at `cycles_each` and counts them.
+    void charge_engine(std::uint64_t& operations, std::uint64_t count, std::uint64_t cycles_each);
     void sync();
     std::uint32_t mbox_read(std::uint32_t offset);
     void mbox_write(std::uint32_t offset, std::uint32_t value);
@@ -226,6 +239,7 @@ private:
     std::uint64_t violations_seen_ = 0;
     bool booted_ = false;
     std::uint64_t commands_served_ = 0;
+    SecurityActivity activity_;
 };
 
 }  // namespace svp

@@ -15,6 +15,8 @@
 #include "models/base/bus_master.h"
 #include "models/base/event_log.h"
 #include "models/base/sim_control.h"
+#include "models/bus/bus_usage.h"
+#include "models/security/crypto_engine.h"
 #include "os-sim/kernel/os_runtime.h"
 #include "os-sim/kernel/os_config.h"
 #include "platform/device.h"
@@ -68,6 +70,51 @@ Bytes build_image(const Scenario& s, const ImageSpec& spec, const std::map<std::
     return image::sign_image(image::pack_image(h, body, manifest), keys.at(spec.key));
 }
 
+// What the models counted during the run, and the variant's power figures: the inputs of the
+// metrics that events alone cannot give (metrics/metrics.def). Integers, so logs repeat exactly.
+Fields model_counters(const Variant& variant, Device& device, os::Kernel* kernel, const BusUsage& bus, std::uint64_t end_ns) {
+    auto ns = [](const sc_core::sc_time& t) { return static_cast<std::uint64_t>(t.value() / sc_core::sc_time(1, sc_core::SC_NS).value()); };
+    Fields c = Fields::object();
+    c["duration_ns"] = end_ns;
+    Fields cores = Fields::object();
+    auto& a7 = device.app_core();
+    // Each boot has a fresh kernel: its CPU count covers one boot, so after a reset the app
+    // core's busy cycles are unknown and left out rather than guessed.
+    cores[std::string(a7.bus().who().name)] = {{"clock_hz", a7.clock().hz()}};
+    if (!kernel) cores[std::string(a7.bus().who().name)]["busy_cycles"] = 0;  // the app core never left reset
+    else if (device.resets() == 0) cores[std::string(a7.bus().who().name)]["busy_cycles"] = kernel->cpu().busy_cycles();
+    const auto& sec = device.security();
+    const auto sec_hz = sec.config().clock_hz;
+    const auto& act = sec.activity();
+    cores[std::string(device.security().bus().who().name)] = {
+        {"clock_hz", sec_hz},
+        {"busy_cycles", static_cast<std::uint64_t>(static_cast<unsigned __int128>(ns(act.active)) * sec_hz / 1'000'000'000ull)}};
+    c["cores"] = cores;
+    // Crypto work: the engine block's own busy time where the variant has one, else the cycles
+    // the security core spent on crypto in software.
+    std::uint64_t crypto_busy_ns = static_cast<std::uint64_t>(static_cast<unsigned __int128>(act.crypto_cycles) * 1'000'000'000ull / sec_hz);
+    for (const auto& p : variant.peripherals)
+        if (p.kind == "crypto") crypto_busy_ns += ns(device.block_as<CryptoEngine>(p.name).busy_time());
+    c["crypto"] = {{"busy_ns", crypto_busy_ns},
+                   {"cycles", act.crypto_cycles}, {"sha256_blocks", act.sha256_blocks}, {"ecdsa_verifies", act.ecdsa_verifies},
+                   {"ecdsa_signs", act.ecdsa_signs}, {"trng_words", act.trng_words}};
+    Fields per = Fields::object();
+    for (const auto& [who, u] : bus.by_initiator())
+        per[who] = {{"transactions", u.transactions}, {"bytes", u.bytes}, {"busy_ns", ns(u.busy)}};
+    c["bus"] = per;
+    c["bus_stall_ns"] = ns(device.router().stats().stall_time);
+    if (variant.power) {
+        Fields p = Fields::object();
+        p["static_mw"] = variant.power->static_mw;
+        for (const auto& [name, st] : variant.power->components) {
+            const bool core = std::any_of(variant.cores.begin(), variant.cores.end(), [&](const CoreSpec& c) { return c.name == name; });
+            p[name] = {{"kind", core ? "core" : name == "crypto" ? "crypto" : "radio"}, {"active_mw", st.active_mw}, {"sleep_mw", st.sleep_mw}};
+        }
+        c["power"] = p;
+    }
+    return c;
+}
+
 }  // namespace
 
 std::string events_to_jsonl(const std::vector<Event>& events) {
@@ -95,7 +142,7 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     }
     fs::create_directories(work);
 
-    auto variant = load_variant(find_variant(s.variant));
+    auto variant = load_variant(find_variant(options.variant.empty() ? s.variant : options.variant), options.variant_overrides);
     for (const auto& d : options.defences_off) {
         variant.test_variant = true;  // switching a defence off makes this a test variant
         try {
@@ -144,6 +191,8 @@ RunResult run(const Scenario& s, const RunOptions& options) {
         spoof.emplace(CloudService::start(options.spherevp_binary, work / "spoof", s.seed + 1, work / "sim-sync"));
     }
     Device device("dev0", variant, context, bridge);
+    BusUsage bus_usage;  // per-initiator counters for sim/counters (metrics)
+    bus_usage.attach(device.router());
     if (!options.vcd_file.empty()) device.trace_vcd(options.vcd_file.string());
     if (!options.trace_file.empty()) device.trace_bus(options.trace_file.string(), trace_filter);
 
@@ -198,7 +247,12 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     std::string console;
     device.uart(variant.peripherals.front().name).on_transmit([&console](char c) { console.push_back(c); });
 
-    context.emit(ev::sim_started, {{"scenario", s.name}, {"variant", variant.name}, {"seed", s.seed}, {"devices", s.devices}});
+    Fields started = {{"scenario", s.name}, {"variant", variant.name}, {"seed", s.seed}, {"devices", s.devices}};
+    if (!variant.overrides.empty()) {
+        started["set"] = Fields::array();
+        for (const auto& o : variant.overrides) started["set"].push_back(o.text());
+    }
+    context.emit(ev::sim_started, started);
     for (const auto& d : all_defences())
         if (!variant.defences.on(d.name)) context.emit(ev::sim_defence_off, {{"defence", d.name}, {"layer", d.layer}});
 
@@ -307,6 +361,7 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     const std::uint64_t end = std::min<std::uint64_t>(
         static_cast<std::uint64_t>(stopped.value() / sc_core::sc_time(1, sc_core::SC_NS).value()), s.duration_ns);
     const bool stopped_early = can_stop_early && monitor.all_decided();
+    context.emit(ev::sim_counters, model_counters(variant, device, os.kernel(), bus_usage, end));
     context.emit(ev::sim_finished, {{"reason", stopped_early ? "all expectations decided" : "duration reached"}});
 
     // ---- merge the cloud's events (timestamped in simulated time through the sync file);

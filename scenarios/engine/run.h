@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/events/event.h"
+#include "platform/variant.h"
 #include "scenarios/engine/expectations.h"
 #include "scenarios/engine/scenario.h"
 
@@ -23,6 +24,8 @@ struct RunOptions {
     std::filesystem::path vcd_file;          // empty: no waveform (interrupts, core resets, pins)
     std::filesystem::path trace_file;        // empty: no bus trace (.json: Chrome/Perfetto, else JSON lines)
     std::vector<std::string> trace_filters;  // "initiator=a7,sec", "range=0x38000000-0x38ffffff"
+    std::string variant;                     // non-empty: run on this variant instead of the scenario's
+    std::vector<VariantOverride> variant_overrides;  // values of the variant file replaced (sweeps)
     // Regression power: run on a test variant derived from the scenario's with these defences
     // switched off (common/defences/defences.def). The event log says so at t = 0.
     std::vector<std::string> defences_off;
