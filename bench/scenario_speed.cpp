@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/util/subprocess.h"
+#include "tests/support/cli.h"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -21,14 +22,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-std::vector<std::string> catalogue() {
-    std::vector<std::string> files;
-    for (const auto& e : fs::recursive_directory_iterator(fs::path(SVP_SOURCE_DIR) / "scenarios"))
-        if (e.path().extension() == ".yaml" && e.path().parent_path().filename() != "fragments") files.push_back(e.path().string());
-    std::sort(files.begin(), files.end());
-    return files;
-}
 
 struct Timed {
     int status;
@@ -90,7 +83,7 @@ int main(int argc, char** argv) {
     fs::remove_all(work);
 
     // ---- the whole catalogue
-    const auto files = catalogue();
+    const auto files = svp::test::catalogue_files();
     std::vector<std::string> args = {"run", "--json", "-j", std::to_string(jobs)};
     args.insert(args.end(), files.begin(), files.end());
     const auto r = spherevp(args);

@@ -6,25 +6,13 @@
 
 #include <fmt/format.h>
 
+#include "common/util/xml.h"
+
 namespace svp::metrics {
 namespace {
 
 // A palette that stays readable when printed in grey (Okabe-Ito).
 constexpr const char* kColours[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"};
-
-std::string esc(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        default: out += c;
-        }
-    }
-    return out;
-}
 
 std::string number(double v) {
     if (v == 0) return "0";
@@ -53,7 +41,7 @@ std::string slug(const std::string& s) {
 std::string legend(const std::vector<std::string>& configurations) {
     std::string out = "<div class=\"legend\">";
     for (std::size_t i = 0; i < configurations.size(); ++i)
-        out += fmt::format("<span><i style=\"background:{}\"></i>{}</span>", kColours[i % std::size(kColours)], esc(configurations[i]));
+        out += fmt::format("<span><i style=\"background:{}\"></i>{}</span>", kColours[i % std::size(kColours)], xml_escape(configurations[i]));
     return out + "</div>";
 }
 
@@ -75,15 +63,15 @@ std::string bar_chart(const SweepResults& r, const std::string& metric, const st
     const int width = left + static_cast<int>(scenarios.size()) * group_w + 10;
     const int height = top_pad + plot_h + bottom;
     std::string svg = fmt::format("<svg class=\"chart bar-chart\" data-metric=\"{}\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{} by configuration\">",
-                                  esc(metric), width, height, width, height, esc(metric));
+                                  xml_escape(metric), width, height, width, height, xml_escape(metric));
     for (int i = 0; i <= 4; ++i) {  // axis and grid
         const double v = top * i / 4;
         const int y = top_pad + plot_h - plot_h * i / 4;
         svg += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" class=\"grid\"/><text x=\"{}\" y=\"{}\" class=\"tick\" text-anchor=\"end\">{}</text>",
-                           left, y, width - 10, y, left - 4, y + 4, esc(number(v)));
+                           left, y, width - 10, y, left - 4, y + 4, xml_escape(number(v)));
     }
     svg += fmt::format("<text x=\"12\" y=\"{}\" class=\"unit\" transform=\"rotate(-90 12 {})\" text-anchor=\"middle\">{}</text>",
-                       top_pad + plot_h / 2, top_pad + plot_h / 2, esc(unit));
+                       top_pad + plot_h / 2, top_pad + plot_h / 2, xml_escape(unit));
     for (std::size_t g = 0; g < scenarios.size(); ++g) {
         const int x0 = left + static_cast<int>(g) * group_w + gap / 2;
         for (std::size_t c = 0; c < configurations.size(); ++c) {
@@ -93,11 +81,11 @@ std::string bar_chart(const SweepResults& r, const std::string& metric, const st
             const int h = static_cast<int>(std::lround(plot_h * v / top));
             svg += fmt::format("<rect class=\"bar\" data-value=\"{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{} / {}: {} {}</title></rect>",
                                v, x0 + static_cast<int>(c) * bar, top_pad + plot_h - h, bar - 2, std::max(h, 0),
-                               kColours[c % std::size(kColours)], esc(configurations[c]), esc(scenarios[g]), esc(number(v)), esc(unit));
+                               kColours[c % std::size(kColours)], xml_escape(configurations[c]), xml_escape(scenarios[g]), xml_escape(number(v)), xml_escape(unit));
         }
         const int lx = x0 + group_w / 2 - gap / 2, ly = top_pad + plot_h + 14;  // slanted, so long names do not collide
         svg += fmt::format("<text x=\"{}\" y=\"{}\" class=\"label\" text-anchor=\"end\" transform=\"rotate(-30 {} {})\">{}</text>", lx, ly, lx, ly,
-                           esc(scenarios[g].size() > 24 ? scenarios[g].substr(0, 23) + "…" : scenarios[g]));
+                           xml_escape(scenarios[g].size() > 24 ? scenarios[g].substr(0, 23) + "…" : scenarios[g]));
     }
     return svg + "</svg>";
 }
@@ -118,14 +106,14 @@ std::string cdf_chart(const SweepResults& r, const std::string& metric, const st
     top = nice_max(top);
     const int left = 50, width = 520, plot_w = width - left - 16, plot_h = 180, top_pad = 10, height = top_pad + plot_h + 40;
     std::string svg = fmt::format("<svg class=\"chart cdf\" data-metric=\"{}\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"CDF of {}\">",
-                                  esc(metric), width, height, width, height, esc(metric));
+                                  xml_escape(metric), width, height, width, height, xml_escape(metric));
     for (int i = 0; i <= 4; ++i) {
         const int y = top_pad + plot_h - plot_h * i / 4, x = left + plot_w * i / 4;
         svg += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" class=\"grid\"/><text x=\"{}\" y=\"{}\" class=\"tick\" text-anchor=\"end\">{}</text>",
                            left, y, left + plot_w, y, left - 4, y + 4, number(i / 4.0));
-        svg += fmt::format("<text x=\"{}\" y=\"{}\" class=\"tick\" text-anchor=\"middle\">{}</text>", x, top_pad + plot_h + 14, esc(number(top * i / 4)));
+        svg += fmt::format("<text x=\"{}\" y=\"{}\" class=\"tick\" text-anchor=\"middle\">{}</text>", x, top_pad + plot_h + 14, xml_escape(number(top * i / 4)));
     }
-    svg += fmt::format("<text x=\"{}\" y=\"{}\" class=\"unit\" text-anchor=\"middle\">{} ({})</text>", left + plot_w / 2, height - 6, esc(metric), esc(unit));
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" class=\"unit\" text-anchor=\"middle\">{} ({})</text>", left + plot_w / 2, height - 6, xml_escape(metric), xml_escape(unit));
     for (std::size_t c = 0; c < per.size(); ++c) {
         auto v = per[c];
         if (v.empty()) continue;
@@ -138,7 +126,7 @@ std::string cdf_chart(const SweepResults& r, const std::string& metric, const st
         }
         path += fmt::format(" L{} {}", left + plot_w, top_pad);
         svg += fmt::format("<path class=\"cdf-line\" d=\"{}\" stroke=\"{}\" fill=\"none\" stroke-width=\"2\"><title>{}: {} samples</title></path>", path,
-                           kColours[c % std::size(kColours)], esc(configurations[c]), v.size());
+                           kColours[c % std::size(kColours)], xml_escape(configurations[c]), v.size());
     }
     return svg + "</svg>";
 }
@@ -170,35 +158,35 @@ std::string boot_timeline(const SweepResults& r) {
     for (int i = 0; i <= 5; ++i) {
         const int x = left + plot_w * i / 5;
         svg += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" class=\"grid\"/><text x=\"{}\" y=\"{}\" class=\"tick\" text-anchor=\"middle\">{} ms</text>",
-                           x, top_pad, x, height - 28, x, height - 14, esc(number(top * i / 5)));
+                           x, top_pad, x, height - 28, x, height - 14, xml_escape(number(top * i / 5)));
     }
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const int y = top_pad + static_cast<int>(i) * row_h;
-        svg += fmt::format("<text x=\"{}\" y=\"{}\" class=\"label\" text-anchor=\"end\">{}</text>", left - 6, y + 17, esc(configurations[i]));
+        svg += fmt::format("<text x=\"{}\" y=\"{}\" class=\"label\" text-anchor=\"end\">{}</text>", left - 6, y + 17, xml_escape(configurations[i]));
         if (!rows[i]) continue;
         for (const auto& p : rows[i]->metrics.boot_timeline) {
             const auto k = std::find(phases.begin(), phases.end(), p.name) - phases.begin();
             const double x = left + plot_w * p.start_ms / top, w = std::max(1.0, plot_w * (p.end_ms - p.start_ms) / top);
             svg += fmt::format("<rect class=\"phase\" data-phase=\"{}\" x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\"><title>{}: {} – {} ms</title></rect>",
-                               esc(p.name), x, y + 4, w, row_h - 8, kColours[k % std::size(kColours)], esc(p.name), number(p.start_ms), number(p.end_ms));
+                               xml_escape(p.name), x, y + 4, w, row_h - 8, kColours[k % std::size(kColours)], xml_escape(p.name), number(p.start_ms), number(p.end_ms));
         }
     }
     svg += "</svg><div class=\"legend\">";
     for (std::size_t k = 0; k < phases.size(); ++k)
-        svg += fmt::format("<span><i style=\"background:{}\"></i>{}</span>", kColours[k % std::size(kColours)], esc(phases[k]));
+        svg += fmt::format("<span><i style=\"background:{}\"></i>{}</span>", kColours[k % std::size(kColours)], xml_escape(phases[k]));
     return svg + "</div>";
 }
 
 std::string metric_table(const SweepResults& r, const std::string& metric) {
     const auto configurations = r.configurations();
     std::string t = "<table class=\"metric\"><tr><th>scenario</th>";
-    for (const auto& c : configurations) t += "<th>" + esc(c) + "</th>";
+    for (const auto& c : configurations) t += "<th>" + xml_escape(c) + "</th>";
     t += "</tr>";
     for (const auto& s : r.scenarios()) {
-        t += "<tr><td>" + esc(s) + "</td>";
+        t += "<tr><td>" + xml_escape(s) + "</td>";
         for (const auto& c : configurations) {
             const auto* run = r.find(c, s);
-            if (run && run->metrics.values.count(metric)) t += "<td class=\"num\">" + esc(number(run->metrics.values.at(metric))) + "</td>";
+            if (run && run->metrics.values.count(metric)) t += "<td class=\"num\">" + xml_escape(number(run->metrics.values.at(metric))) + "</td>";
             else t += "<td class=\"absent\" title=\"the run cannot support this metric\">–</td>";
         }
         t += "</tr>";
@@ -222,17 +210,17 @@ svg .grid{stroke:#e4e4e4}svg .tick,svg .label{fill:#444}svg .unit{fill:#666}
 
 std::string render_report(const SweepResults& r, const std::string& title) {
     const auto configurations = r.configurations();
-    std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + esc(title) + "</title><style>" + kStyle +
+    std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + xml_escape(title) + "</title><style>" + kStyle +
                     "</style></head><body>\n";
-    h += "<h1>" + esc(title) + "</h1>\n";
+    h += "<h1>" + xml_escape(title) + "</h1>\n";
     h += fmt::format("<p>{} runs: {} configurations × {} scenarios, simulated in separate processes ({} at a time, {:.1f} s of host time). "
                      "Every figure is computed from the runs' event logs; a dash marks a metric the run cannot support.</p>\n",
                      r.runs.size(), configurations.size(), r.scenarios().size(), r.jobs, r.wall_s);
 
     h += "<h2 id=\"runs\">Runs</h2><table class=\"runs\"><tr><th>configuration</th><th>scenario</th><th>status</th><th>host s</th></tr>";
     for (const auto& run : r.runs)
-        h += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"num\">{:.2f}</td></tr>", esc(run.configuration()),
-                         esc(run.scenario), esc(run.status), esc(run.status + (run.error.empty() ? "" : ": " + run.error)), run.wall_s);
+        h += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"num\">{:.2f}</td></tr>", xml_escape(run.configuration()),
+                         xml_escape(run.scenario), xml_escape(run.status), xml_escape(run.status + (run.error.empty() ? "" : ": " + run.error)), run.wall_s);
     h += "</table>\n";
 
     h += "<h2 id=\"boot\">Boot timeline</h2><p class=\"doc\">The first boot of each configuration, from the security core leaving reset "
@@ -245,7 +233,7 @@ std::string render_report(const SweepResults& r, const std::string& title) {
         h += "<h2 id=\"cdf\">Latency distributions</h2>" + legend(configurations);
         for (const auto& m : with_samples) {
             const auto* info = find_metric(m);
-            h += "<h3>" + esc(m) + "</h3><p class=\"doc\">" + esc(info ? std::string(info->doc) : "") + "</p>" +
+            h += "<h3>" + xml_escape(m) + "</h3><p class=\"doc\">" + xml_escape(info ? std::string(info->doc) : "") + "</p>" +
                  cdf_chart(r, m, info ? std::string(info->unit) : "");
         }
     }
@@ -259,8 +247,8 @@ std::string render_report(const SweepResults& r, const std::string& title) {
     for (const auto& m : ordered) {
         const auto* info = find_metric(m);
         const std::string unit = info ? std::string(info->unit) : "";
-        h += fmt::format("<section class=\"metric\" id=\"m-{}\"><h3>{} <small>({})</small></h3><p class=\"doc\">{}</p>", slug(m), esc(m), esc(unit),
-                         esc(info ? std::string(info->doc) : "not declared in metrics.def"));
+        h += fmt::format("<section class=\"metric\" id=\"m-{}\"><h3>{} <small>({})</small></h3><p class=\"doc\">{}</p>", slug(m), xml_escape(m), xml_escape(unit),
+                         xml_escape(info ? std::string(info->doc) : "not declared in metrics.def"));
         h += metric_table(r, m) + bar_chart(r, m, unit) + "</section>\n";
     }
     return h + "</body></html>\n";

@@ -19,12 +19,14 @@ bool known_defence(std::string_view name) {
     return std::any_of(all.begin(), all.end(), [&](const DefenceInfo& d) { return d.name == name; });
 }
 
+std::string defence_names() {
+    std::string list;
+    for (const auto& d : all_defences()) list += (list.empty() ? "" : ", ") + std::string(d.name);
+    return list;
+}
+
 void DefenceSet::switch_off(const std::string& name) {
-    if (!known_defence(name)) {
-        std::string list;
-        for (const auto& d : all_defences()) list += (list.empty() ? "" : ", ") + std::string(d.name);
-        throw std::invalid_argument("no defence '" + name + "' (known: " + list + ")");
-    }
+    if (!known_defence(name)) throw std::invalid_argument("no defence '" + name + "' (known: " + defence_names() + ")");
     off_.insert(name);
 }
 

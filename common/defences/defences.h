@@ -16,6 +16,7 @@ struct DefenceInfo {
 // Every defence, in declaration order.
 const std::vector<DefenceInfo>& all_defences();
 bool known_defence(std::string_view name);
+std::string defence_names();  // "boot.signature, boot.signer, ..." for error messages
 
 class DefenceSet {
 public:

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "common/util/xml.h"
+
 #include "platform/yaml_reader.h"
 
 namespace svp::scenario {
@@ -27,20 +29,6 @@ std::string fields_text(const Fields& f) {
         auto text = v.is_string() ? v.get<std::string>() : v.dump();
         if (text.size() > 40) text = text.substr(0, 37) + "...";
         out += fmt::format("{}{}={}", out.empty() ? "" : " ", k, text);
-    }
-    return out;
-}
-
-std::string xml_escape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        default: out += c;
-        }
     }
     return out;
 }

@@ -253,11 +253,7 @@ void Loader::apply(const Map& top) {
     for (const auto& t : top.strings("tags"))
         if (std::find(s.tags.begin(), s.tags.end(), t) == s.tags.end()) s.tags.push_back(t);
     for (const auto& d : top.strings("defences")) {
-        if (!known_defence(d)) {
-            std::string list;
-            for (const auto& x : all_defences()) list += (list.empty() ? "" : ", ") + std::string(x.name);
-            top.fail("defences", "no defence '" + d + "' (known: " + list + ")");
-        }
+        if (!known_defence(d)) top.fail("defences", "no defence '" + d + "' (known: " + defence_names() + ")");
         if (std::find(s.defences.begin(), s.defences.end(), d) == s.defences.end()) s.defences.push_back(d);
     }
     s.variant = top.str("variant", s.variant);

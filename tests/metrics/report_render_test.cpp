@@ -12,6 +12,7 @@
 
 #include "common/util/bytes.h"
 #include "common/util/subprocess.h"
+#include "tests/support/cli.h"
 
 using namespace svp;
 using Catch::Matchers::Contains;
@@ -19,8 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kBinary = std::string(SVP_BINARY_DIR) + "/cli/spherevp";
-const std::string kScenarios = std::string(SVP_SOURCE_DIR) + "/scenarios";
+using test::kScenarios;
+const std::string& kBinary = test::kSpherevp;
 
 std::string find_chromium() {
     for (const char* name : {"chromium", "chromium-browser", "google-chrome"})

@@ -8,6 +8,7 @@
 #include "common/util/bytes.h"
 #include "common/util/subprocess.h"
 #include "metrics/results.h"
+#include "tests/support/cli.h"
 
 using namespace svp;
 using Catch::Matchers::Contains;
@@ -15,25 +16,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kBinary = std::string(SVP_BINARY_DIR) + "/cli/spherevp";
-const std::string kScenarios = std::string(SVP_SOURCE_DIR) + "/scenarios";
-
-struct Run {
-    int status = -1;
-    std::string out, err;
-};
-
-Run spherevp(std::vector<std::string> args) {
-    const auto err = fs::temp_directory_path() / ("svp-sweep-err-" + std::to_string(::getpid()));
-    args.insert(args.begin(), kBinary);
-    auto p = Subprocess::start(args, {true, err.string()});
-    Run r;
-    r.out = p.read_all();
-    r.status = p.wait();
-    r.err = read_text_file(err);
-    fs::remove(err);
-    return r;
-}
+using test::kScenarios;
+test::CliRun spherevp(std::vector<std::string> args) { return test::run_spherevp(std::move(args)); }
 
 fs::path fresh_dir(const std::string& name) {
     auto d = fs::temp_directory_path() / (name + "-" + std::to_string(::getpid()));
@@ -56,7 +40,7 @@ metrics::SweepResults sweep_default(const std::string& set) {
     const auto dir = fresh_dir("svp-sweep-dir");
     const auto r = spherevp({"sweep", "--quiet", "--variants", "mt3620", "--set", set, "--scenarios", kScenarios + "/default.yaml",
                              "-j", "2", "-o", dir.string()});
-    INFO(r.err);
+    INFO(r.stderr_text);
     REQUIRE(r.status == 0);
     auto results = metrics::read_results(dir.string());
     fs::remove_all(dir);
@@ -69,10 +53,10 @@ TEST_CASE("a sweep of the shipped variants over boot and attack scenarios writes
     const auto dir = fresh_dir("svp-sweep-shipped");
     const auto r = spherevp({"sweep", "--variants", "mt3620,mt3620-lite,nextgen", "--scenarios", kScenarios + "/default.yaml",
                              kScenarios + "/attacks/b7-tampered-os.yaml", "-j", "2", "-o", dir.string()});
-    INFO(r.err);
+    INFO(r.stderr_text);
     REQUIRE(r.status == 0);
-    CHECK_THAT(r.out, Contains("6 runs"));
-    CHECK_THAT(r.err, Contains("[6/6]"));  // progress
+    CHECK_THAT(r.stdout_text, Contains("6 runs"));
+    CHECK_THAT(r.stderr_text, Contains("[6/6]"));  // progress
     const auto results = metrics::read_results((dir / "results.json").string());
     REQUIRE(results.runs.size() == 6);
     CHECK(results.configurations() == std::vector<std::string>{"mt3620", "mt3620-lite", "nextgen"});
@@ -94,7 +78,7 @@ TEST_CASE("a sweep of the shipped variants over boot and attack scenarios writes
 
     const auto html = dir / "report.html";
     const auto rep = spherevp({"report", dir.string(), "-o", html.string()});
-    INFO(rep.err);
+    INFO(rep.stderr_text);
     REQUIRE(rep.status == 0);
     const auto page = read_text_file(html);
     CHECK_THAT(page, Contains("class=\"chart bar-chart\" data-metric=\"boot.apps_running_ms\""));
@@ -131,12 +115,12 @@ TEST_CASE("a sweep with bad input stops before any run, exit 2") {
     auto r = spherevp({"sweep", "--variants", "mt3620", "--set", "cores.app.clock_mhz=500,800", "--scenarios",
                        kScenarios + "/default.yaml", "-o", dir.string()});
     CHECK(r.status == 2);
-    CHECK_THAT(r.err, Contains("no 'app' in 'cores' (it has: a7, rt0, rt1, sec)"));
+    CHECK_THAT(r.stderr_text, Contains("no 'app' in 'cores' (it has: a7, rt0, rt1, sec)"));
     CHECK_FALSE(fs::exists(dir));
     r = spherevp({"sweep", "--variants", "mt3620,warp9", "--scenarios", kScenarios + "/default.yaml", "-o", dir.string()});
     CHECK(r.status == 2);
-    CHECK_THAT(r.err, Contains("unknown variant 'warp9'"));
+    CHECK_THAT(r.stderr_text, Contains("unknown variant 'warp9'"));
     r = spherevp({"report", dir.string(), "-o", (dir / "r.html").string()});
     CHECK(r.status == 2);
-    CHECK_THAT(r.err, Contains("no such file"));
+    CHECK_THAT(r.stderr_text, Contains("no such file"));
 }

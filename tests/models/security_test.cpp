@@ -13,6 +13,7 @@
 #include "models/security/boot_checks.h"
 #include "models/security/sec_protocol.h"
 #include "platform/device.h"
+#include "tests/support/sec_mailbox.h"
 #include "tests/support/sim.h"
 
 using namespace svp;
@@ -117,27 +118,7 @@ struct Booted {
 
     // A mailbox command from the app core, as its driver would send it.
     std::pair<std::uint32_t, nlohmann::json> call(secproto::Command cmd, const nlohmann::json& request) {
-        auto& bus = device.app_core().bus();
-        const std::uint64_t mbox = 0x31000000, buffer = 0x80300000;
-        sc_core::sc_time d;
-        const auto cbor = nlohmann::json::to_cbor(request);
-        const auto length = static_cast<std::uint32_t>(cbor.size());
-        bus.write(buffer, &length, 4, d);
-        bus.write(buffer + 4, cbor.data(), cbor.size(), d);
-        const std::uint32_t word = secproto::command_word(cmd, 1), addr = static_cast<std::uint32_t>(buffer);
-        bus.write(mbox + MailboxSide::DATA_PUSH, &addr, 4, d);
-        bus.write(mbox + MailboxSide::CMD_PUSH, &word, 4, d);
-        std::uint32_t count = 0;
-        while (count == 0) {
-            sc_core::wait(sc_core::sc_time(10, sc_core::SC_US));
-            bus.read(mbox + MailboxSide::FIFO_POP_CNT, &count, 4, d);
-        }
-        std::uint32_t popped = 0, header[2] = {};
-        bus.read(mbox + MailboxSide::CMD_POP, &popped, 4, d);
-        bus.read(buffer, header, 8, d);
-        std::vector<std::uint8_t> body(header[1]);
-        if (!body.empty()) bus.read(buffer + 8, body.data(), body.size(), d);
-        return {header[0], body.empty() ? nlohmann::json() : nlohmann::json::from_cbor(body)};
+        return test::sec_mailbox_call(device.app_core().bus(), cmd, 1, request);
     }
 };
 

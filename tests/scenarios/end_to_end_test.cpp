@@ -11,31 +11,16 @@
 #include "common/events/event.h"
 #include "common/util/bytes.h"
 #include "common/util/subprocess.h"
+#include "tests/support/cli.h"
 
 using namespace svp;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kBinary = std::string(SVP_BINARY_DIR) + "/cli/spherevp";
-const std::string kScenarios = std::string(SVP_SOURCE_DIR) + "/scenarios";
-
-struct Run {
-    int status = -1;
-    std::string stdout_text, stderr_text;
-};
-
-Run spherevp(std::vector<std::string> args) {
-    auto err = fs::temp_directory_path() / ("svp-e2e-err-" + std::to_string(::getpid()));
-    args.insert(args.begin(), kBinary);
-    auto p = Subprocess::start(args, {true, err.string()});
-    Run r;
-    r.stdout_text = p.read_all();
-    r.status = p.wait();
-    r.stderr_text = read_text_file(err);
-    fs::remove(err);
-    return r;
-}
+using test::kScenarios;
+using Run = test::CliRun;
+Run spherevp(std::vector<std::string> args) { return test::run_spherevp(std::move(args)); }
 
 std::vector<Event> read_events(const fs::path& path) {
     std::vector<Event> out;
@@ -215,21 +200,8 @@ TEST_CASE("the event log is the same on a loaded host as on an idle one") {
     fs::remove(loaded);
 }
 
-namespace {
-
-// Every scenario file of the catalogue (fragments are not scenarios).
-std::vector<std::string> catalogue() {
-    std::vector<std::string> files;
-    for (const auto& e : fs::recursive_directory_iterator(kScenarios))
-        if (e.path().extension() == ".yaml" && e.path().parent_path().filename() != "fragments") files.push_back(e.path().string());
-    std::sort(files.begin(), files.end());
-    return files;
-}
-
-}  // namespace
-
 TEST_CASE("the whole scenario catalogue passes") {
-    auto args = catalogue();
+    auto args = test::catalogue_files();
     REQUIRE(args.size() >= 14);
     args.insert(args.begin(), "run");
     args.insert(args.end(), {"-j", "2"});

@@ -6,6 +6,7 @@
 
 #include "common/util/input_error.h"
 #include "scenarios/engine/scenario.h"
+#include "tests/support/cli.h"
 
 using namespace svp;
 namespace fs = std::filesystem;
@@ -99,10 +100,9 @@ TEST_CASE("a timeline action needs valid bytes and a known action") {
 }
 
 TEST_CASE("every scenario shipped in scenarios/ parses") {
-    for (const auto& entry : fs::recursive_directory_iterator(fs::path(SVP_SOURCE_DIR) / "scenarios")) {
-        if (entry.path().extension() != ".yaml" || entry.path().parent_path().filename() == "fragments") continue;
-        INFO(entry.path().string());
-        CHECK_NOTHROW(scenario::load(entry.path().string()));
+    for (const auto& file : test::catalogue_files()) {
+        INFO(file);
+        CHECK_NOTHROW(scenario::load(file));
     }
 }
 

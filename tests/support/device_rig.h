@@ -9,9 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/periph/mailbox.h"
 #include "models/security/sec_protocol.h"
 #include "platform/device.h"
+#include "tests/support/sec_mailbox.h"
 #include "tests/support/sim.h"
 
 namespace svp::test {
@@ -60,48 +60,18 @@ struct DeviceRig {
         while (boots.size() < n) sc_core::wait(released);
     }
 
-    // The status `call` returns when the device reset (a power cut, the watchdog) before answering.
-    static constexpr std::uint32_t kAbandoned = 0xFFFFFFFFu;
-
-    // One mailbox command from the app core, as the OS's security driver sends it.
+    // One mailbox command from the app core, as the OS's security driver sends it; kAbandoned
+    // when the device reset (a power cut, the watchdog) before answering.
     std::pair<std::uint32_t, nlohmann::json> call(secproto::Command cmd, const nlohmann::json& request = nlohmann::json::object()) {
-        auto& bus = device.app_core().bus();
-        const std::uint64_t mbox = 0x31000000, buffer = 0x80300000;
-        sc_core::sc_time d;
-        const auto cbor = nlohmann::json::to_cbor(request);
-        const auto length = static_cast<std::uint32_t>(cbor.size());
-        bus.write(buffer, &length, 4, d);
-        bus.write(buffer + 4, cbor.data(), cbor.size(), d);
-        const std::uint32_t word = secproto::command_word(cmd, ++seq), addr = static_cast<std::uint32_t>(buffer);
-        bus.write(mbox + MailboxSide::DATA_PUSH, &addr, 4, d);
-        bus.write(mbox + MailboxSide::CMD_PUSH, &word, 4, d);
         const auto boots_before = boots.size();
-        std::uint32_t count = 0;
-        while (count == 0) {
-            sc_core::wait(sc_core::sc_time(10, sc_core::SC_US));
-            if (boots.size() != boots_before) return {kAbandoned, nullptr};
-            bus.read(mbox + MailboxSide::FIFO_POP_CNT, &count, 4, d);
-        }
-        std::uint32_t popped = 0, header[2] = {};
-        bus.read(mbox + MailboxSide::CMD_POP, &popped, 4, d);
-        bus.read(buffer, header, 8, d);
-        std::vector<std::uint8_t> body(header[1]);
-        if (!body.empty()) bus.read(buffer + 8, body.data(), body.size(), d);
-        return {header[0], body.empty() ? nlohmann::json() : nlohmann::json::from_cbor(body)};
+        return sec_mailbox_call(device.app_core().bus(), cmd, ++seq, request, [&] { return boots.size() != boots_before; });
     }
 
-    // DEVICE_RESET, as the OS sends it: the device resets before any answer could come, so
-    // nobody waits for one. Returns once the app core has been released again.
+    // DEVICE_RESET, as the OS sends it: the device resets before any answer could come, so the
+    // call is abandoned; returns once the app core has been released again.
     void reset_device() {
         const auto before = boots.size();
-        auto& bus = device.app_core().bus();
-        const std::uint64_t mbox = 0x31000000, buffer = 0x80300000;
-        sc_core::sc_time d;
-        const std::uint32_t length = 0, word = secproto::command_word(secproto::device_reset, ++seq),
-                            addr = static_cast<std::uint32_t>(buffer);
-        bus.write(buffer, &length, 4, d);
-        bus.write(mbox + MailboxSide::DATA_PUSH, &addr, 4, d);
-        bus.write(mbox + MailboxSide::CMD_PUSH, &word, 4, d);
+        call(secproto::device_reset);  // abandoned once the device is back up
         wait_for_boot(before + 1);
     }
 
