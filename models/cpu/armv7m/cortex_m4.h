@@ -85,6 +85,10 @@ public:
     }
     // Moves the clock forward while the core sleeps (the wrapper does this on wake-up).
     void advance_to(u64 cycle);
+    // The core clock changes at `at_cycle` (a clock-control register, e.g. the MT3620's
+    // IO_CM4_RGU). Cycles stay cycles; what depends on the frequency is SysTick's external
+    // reference (CLKSOURCE = 0), which keeps its count across the change.
+    void set_clock_hz(std::uint64_t hz, u64 at_cycle);
     // The cycle at which an internal timer (SysTick) next needs the core; UINT64_MAX if none.
     u64 next_timer_cycle() const { return next_timer_cycle_; }
     // Whether an interrupt or event would wake the sleeping core now.
@@ -279,6 +283,9 @@ private:
         bool countflag_latched = false;
     } systick_;
     u64 systick_ticks(u64 cycle) const;
+    // The reference clock's tick count at a cycle is ref_tick_base_ + (cycle - ref_cycle_base_)
+    // * ref / clock: re-anchored whenever the core clock changes.
+    u64 ref_cycle_base_ = 0, ref_tick_base_ = 0;
     u64 systick_cycle_of_tick(u64 tick) const;
     u32 systick_value(u64 tick) const;
     u64 systick_next_wrap_after(u64 tick) const;   // UINT64_MAX if never
