@@ -264,6 +264,8 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
         }
     }
     sc_core::sc_spawn([this] { reset_controller(); }, "reset_controller");
+    // A power cut injected in the flash (U4, U5) takes the whole device down with it.
+    if (flash_) flash_->on_power_cut([this] { request_reset("power cut"); });
 }
 
 std::size_t Device::gpio_pin_count(const Variant& v) {
@@ -390,6 +392,7 @@ void Device::reset_controller() {
         for (auto& [name, rt] : rt_cores_)
             if (rt.module) rt.module->hold("device reset");
         reset_platform_blocks();
+        if (flash_) flash_->power_on();
         for (auto& [name, u] : uarts_) u->reset();
         for (auto& [name, m] : mailboxes_) m->side(0).reset();
         for (auto& [name, n] : nics_) n->reset();

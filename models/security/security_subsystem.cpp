@@ -314,9 +314,18 @@ bool SecuritySubsystem::flash_erase_range(std::uint64_t address, std::uint64_t l
     const auto sector = flash_->sector_size();
     for (std::uint64_t at = (address - flash_base_) / sector * sector; at < address - flash_base_ + length; at += sector) {
         sync();
-        wait(flash_->erase_sector(at));
+        const auto t = flash_->erase_sector(at);
+        if (!flash_->powered()) power_lost();
+        wait(t);
     }
     return true;
+}
+
+void SecuritySubsystem::power_lost() {
+    // The flash (and with it the device) lost power during our operation: nothing more
+    // happens on this core until the platform's reset restarts it.
+    sc_core::sc_event never;
+    for (;;) wait(never);
 }
 
 bool SecuritySubsystem::flash_program(std::uint64_t address, ByteView bytes) {
@@ -325,7 +334,9 @@ bool SecuritySubsystem::flash_program(std::uint64_t address, ByteView bytes) {
     for (std::size_t done = 0; done < bytes.size(); done += 256) {
         const auto n = std::min<std::size_t>(256, bytes.size() - done);
         sync();
-        wait(flash_->program(address - flash_base_ + done, bytes.subspan(done, n)));
+        const auto t = flash_->program(address - flash_base_ + done, bytes.subspan(done, n));
+        if (!flash_->powered()) power_lost();
+        wait(t);
     }
     return true;
 }

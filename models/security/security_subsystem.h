@@ -131,6 +131,7 @@ private:
     bool store_boot_state(BootStateRecord record);
     bool flash_erase_range(std::uint64_t address, std::uint64_t length);
     bool flash_program(std::uint64_t address, ByteView bytes);
+    [[noreturn]] void power_lost();
     std::uint32_t execute_update(std::uint8_t command, const nlohmann::json& request, nlohmann::json& out);
     bool read_flash(std::uint64_t address, std::size_t length, Bytes& out);        // hashed as it streams
     bool read_flash_plain(std::uint64_t address, std::size_t length, Bytes& out);  // no engine cost

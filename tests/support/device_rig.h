@@ -57,6 +57,9 @@ struct DeviceRig {
         while (boots.size() < n) sc_core::wait(released);
     }
 
+    // The status `call` returns when the device reset (a power cut, the watchdog) before answering.
+    static constexpr std::uint32_t kAbandoned = 0xFFFFFFFFu;
+
     // One mailbox command from the app core, as the OS's security driver sends it.
     std::pair<std::uint32_t, nlohmann::json> call(secproto::Command cmd, const nlohmann::json& request = nlohmann::json::object()) {
         auto& bus = device.app_core().bus();
@@ -69,9 +72,11 @@ struct DeviceRig {
         const std::uint32_t word = secproto::command_word(cmd, ++seq), addr = static_cast<std::uint32_t>(buffer);
         bus.write(mbox + MailboxSide::DATA_PUSH, &addr, 4, d);
         bus.write(mbox + MailboxSide::CMD_PUSH, &word, 4, d);
+        const auto boots_before = boots.size();
         std::uint32_t count = 0;
         while (count == 0) {
             sc_core::wait(sc_core::sc_time(10, sc_core::SC_US));
+            if (boots.size() != boots_before) return {kAbandoned, nullptr};
             bus.read(mbox + MailboxSide::FIFO_POP_CNT, &count, 4, d);
         }
         std::uint32_t popped = 0, header[2] = {};
@@ -103,10 +108,13 @@ struct DeviceRig {
         if (begin.first != secproto::ok) return {{"verified", false}, {"reason", "stage-begin refused"}};
         for (std::size_t at = 0; at < image.size(); at += 1024) {
             const auto n = std::min<std::size_t>(1024, image.size() - at);
-            call(secproto::stage_write,
+            auto written = call(secproto::stage_write,
                  {{"offset", at}, {"data", nlohmann::json::binary(std::vector<std::uint8_t>(image.begin() + at, image.begin() + at + n))}});
+            if (written.first == kAbandoned) return {{"verified", false}, {"reason", "device reset"}};
         }
-        return call(secproto::stage_commit).second;
+        auto commit = call(secproto::stage_commit);
+        if (commit.first == kAbandoned) return {{"verified", false}, {"reason", "device reset"}};
+        return commit.second;
     }
 
     std::uint16_t seq = 0;
