@@ -266,6 +266,33 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
     sc_core::sc_spawn([this] { reset_controller(); }, "reset_controller");
     // A power cut injected in the flash (U4, U5) takes the whole device down with it.
     if (flash_) flash_->on_power_cut([this] { request_reset("power cut"); });
+    // The firewall's interrupt is wired to the security core (models/bus/firewall.h): it reads
+    // the latched violation through the firewall's secure registers, reports it and clears it.
+    for (const auto& p : variant_.peripherals)
+        if (p.kind == "firewall" && firewall_)
+            if (IrqLine* line = irq_or_null(p.windows.front().irq))
+                sc_core::sc_spawn([this, line, base = p.windows.front().base] { security_firewall_watch(*line, base); },
+                                  "sec_firewall_watch");
+}
+
+void Device::security_firewall_watch(IrqLine& line, std::uint64_t base) {
+    const auto names = variant_.initiators();
+    for (;;) {
+        if (!line.level()) sc_core::wait(line.rising());
+        auto& bus = security_->bus();
+        sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+        std::uint32_t address = 0, info = 0, count = 0;
+        const std::uint32_t clear = Firewall::INT_VIOLATION;
+        bus.read(base + Firewall::FW_VIOL_ADDR, &address, 4, d);
+        bus.read(base + Firewall::FW_VIOL_INFO, &info, 4, d);
+        bus.read(base + Firewall::FW_VIOL_COUNT, &count, 4, d);
+        bus.write(base + Firewall::FW_INT_STS, &clear, 4, d);
+        sc_core::wait(d + sc_core::sc_time(1, sc_core::SC_NS));  // the clear lowers the line
+        const std::size_t who = info & 0xFFFFu;
+        context_.emit(ev::sec_firewall_violation, {{"initiator", who < names.size() ? names[who] : std::to_string(who)},
+                                                   {"address", fmt::format("0x{:08x}", address)},
+                                                   {"count", count}});
+    }
 }
 
 std::size_t Device::gpio_pin_count(const Variant& v) {
@@ -587,6 +614,18 @@ os::DeviceTree Device::os_device_tree(std::int64_t rtc_epoch_unix_s) const {
     t.device_name = context_.id;
     t.rtc_epoch_unix_s = rtc_epoch_unix_s;
     t.costs = variant_.os_costs;
+    // IO_CORE_CONTROL (the security monitor's service on the real part): the OS hands over a
+    // verified firmware ELF; the device checks and loads it, then releases the core.
+    t.rt_cores = rt_cores();
+    t.io_core_control = [self = const_cast<Device*>(this)](const std::string& core, ByteView elf, const std::string& app) {
+        try {
+            self->load_rt_firmware(core, armv7m::parse_elf(elf, app), false);
+            self->start_rt_core(core, "io-core-control run: " + app);
+            return std::string();
+        } catch (const InputError& e) {
+            return std::string(e.what());
+        }
+    };
     for (const auto& p : variant_.peripherals) {
         const auto& w = p.windows.front();
         if (p.kind == "uart" && !t.console_uart && visible(w.visible_to, app_core_name)) t.console_uart = w.base;

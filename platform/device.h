@@ -148,6 +148,7 @@ private:
     };
     RtCore& rt_entry(const std::string& name);
     void rt_clock_changed(const std::string& core, std::uint64_t hz, const std::string& source);
+    void security_firewall_watch(IrqLine& line, std::uint64_t firewall_base);
     std::map<std::string, RtCore> rt_cores_;
     std::vector<ClockDomain> initiator_clocks_;  // what the router charges wait states at
     IrqLine* irq_or_null(const std::string& name);

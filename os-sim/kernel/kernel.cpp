@@ -1,5 +1,7 @@
 #include "os-sim/kernel/kernel.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "common/image/image_format.h"
@@ -130,9 +132,14 @@ void Kernel::start_apps() {
             device().emit(ev::os_app_rejected, {{"app", fmt::format("@0x{:x}", offset)}, {"reason", image::to_string(e.code())}});
             break;  // without a valid header we cannot find the next image
         }
+        const std::uint64_t next = offset + ((size + 4095) & ~std::uint64_t{4095});
+        if (image::parse_header(header).type == image::ImageType::rt_firmware) {
+            start_rt_app(address, size);
+            offset = next;
+            continue;
+        }
         auto verdict = security_->call(secproto::verify_image,
                                        {{"address", address}, {"type", static_cast<int>(image::ImageType::application)}});
-        const std::uint64_t next = offset + ((size + 4095) & ~std::uint64_t{4095});
         if (!verdict.ok() || !verdict.body.value("verified", false)) {
             const std::string reason = verdict.ok() ? verdict.body.value("reason", "refused")
                                                     : std::string(secproto::status_name(verdict.status));
@@ -174,6 +181,47 @@ void Kernel::start_apps() {
     }
     device().emit(ev::os_apps_running, {{"count", started}});
     klog(fmt::format("{} app(s) running", started));
+}
+
+void Kernel::start_rt_app(std::uint64_t address, std::size_t size) {
+    // A real-time app: the security subsystem verifies the signed image (VERIFY_IMAGE, type
+    // rt-firmware); its manifest names the core; the payload is the ELF that IO_CORE_CONTROL
+    // loads into that core's memory before releasing it from reset.
+    auto verdict = security_->call(secproto::verify_image, {{"address", address}, {"type", static_cast<int>(image::ImageType::rt_firmware)}});
+    Bytes bytes(size);
+    hw_.read(address, bytes.data(), bytes.size());
+    std::string app = fmt::format("@0x{:x}", address - tree_.apps_partition), core, version;
+    image::ParsedImage img;
+    try {
+        img = image::parse_image(bytes);
+        version = image::version_to_string(img.header.version);
+        if (!img.protected_area.empty()) {
+            const auto manifest = nlohmann::json::parse(img.protected_area);
+            app = manifest.value("name", app);
+            core = manifest.value("core", "");
+        }
+    } catch (const std::exception& e) {
+        device().emit(ev::os_rt_app_rejected, {{"app", app}, {"core", core}, {"reason", "bad-manifest"}, {"detail", e.what()}});
+        return;
+    }
+    if (!verdict.ok() || !verdict.body.value("verified", false)) {
+        const std::string reason = verdict.ok() ? verdict.body.value("reason", "refused") : std::string(secproto::status_name(verdict.status));
+        device().emit(ev::os_rt_app_rejected, {{"app", app}, {"core", core}, {"reason", reason}});
+        klog("real-time app " + app + " refused: " + reason);
+        return;
+    }
+    if (std::find(tree_.rt_cores.begin(), tree_.rt_cores.end(), core) == tree_.rt_cores.end() || !tree_.io_core_control) {
+        device().emit(ev::os_rt_app_rejected, {{"app", app}, {"core", core}, {"reason", "no-such-core"}});
+        return;
+    }
+    cpu_.consume(cost("per_kib_copied") * (img.payload.size() / 1024 + 1));
+    if (auto why = tree_.io_core_control(core, img.payload, app); !why.empty()) {
+        device().emit(ev::os_rt_app_rejected, {{"app", app}, {"core", core}, {"reason", "load-failed"}, {"detail", why}});
+        klog("real-time app " + app + " not started on " + core + ": " + why);
+        return;
+    }
+    device().emit(ev::os_rt_app_started, {{"app", app}, {"core", core}, {"version", version}});
+    klog(fmt::format("real-time app {} {} started on {}", app, version, core));
 }
 
 const std::optional<crypto::RawPublicKey>& Kernel::device_key() {

@@ -64,6 +64,7 @@ public:
 
 private:
     void start_apps();
+    void start_rt_app(std::uint64_t address, std::size_t size);
     std::uint64_t allocate_dma(std::uint64_t bytes);
 
     AppCore& core_;

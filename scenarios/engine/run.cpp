@@ -57,6 +57,10 @@ Bytes build_image(const Scenario& s, const ImageSpec& spec, const std::map<std::
     h.load_address = spec.load_address;
     h.entry_point = spec.entry_point;
     std::string payload = spec.payload_text;
+    if (!spec.elf.empty()) {
+        const Bytes elf = read_file(spec.elf);
+        payload.assign(elf.begin(), elf.end());
+    }
     if (spec.os_config) {
         if (!os_config) throw InputError(s.file, spec.line, "image '" + spec.name + "': os_config needs a cloud (cloud: none is set)");
         payload = os_config->to_json().dump();
@@ -191,6 +195,15 @@ RunResult run(const Scenario& s, const RunOptions& options) {
 
     context.emit(ev::sim_started, {{"scenario", s.name}, {"variant", variant.name}, {"seed", s.seed}, {"devices", s.devices}});
 
+    const auto rt_cores = device.rt_cores();
+    for (const auto& a : s.timeline)
+        if ((a.kind == "start-rt-core" || a.kind == "stop-rt-core") &&
+            std::find(rt_cores.begin(), rt_cores.end(), a.core) == rt_cores.end()) {
+            std::string known;
+            for (const auto& c : rt_cores) known += (known.empty() ? "" : ", ") + c;
+            throw InputError(s.file, a.line, fmt::format("{}: variant '{}' has no real-time core '{}' (it has: {})", a.kind,
+                                                         variant.name, a.core, known.empty() ? "none" : known));
+        }
     for (const auto& a : s.timeline)
         if (a.kind == "tamper-flash" && a.offset + a.bytes.size() > variant.partition(a.partition).size)
             throw InputError(s.file, a.line, fmt::format("tamper-flash: offset 0x{:x} + {} bytes is outside partition '{}'",
@@ -234,6 +247,11 @@ RunResult run(const Scenario& s, const RunOptions& options) {
                 context.emit(ev::net_redirected, {{"to", a.to}});
             }
             else if (a.kind == "power-cut") device.request_reset("scenario: power cut");
+            else if (a.kind == "start-rt-core") {
+                // A core without firmware stays in reset; the log says why.
+                if (device.rt_core(a.core).image()) device.start_rt_core(a.core, "scenario: start-rt-core");
+                else context.emit(ev::os_rt_app_rejected, {{"app", ""}, {"core", a.core}, {"reason", "no firmware loaded"}});
+            } else if (a.kind == "stop-rt-core") device.stop_rt_core(a.core, "scenario: stop-rt-core");
     };
     sc_core::sc_spawn([&] {
         for (const auto& a : s.timeline) {
@@ -248,7 +266,7 @@ RunResult run(const Scenario& s, const RunOptions& options) {
             sc_core::sc_spawn([&, i] {
                 sc_core::wait(*triggers[i]);
                 perform(s.timeline[i]);
-            }, "triggered_action");
+            }, ("triggered_action_" + std::to_string(i)).c_str());
     sc_core::sc_spawn([&] {
         for (;;) {
             const auto now = sim_now_ns();

@@ -95,7 +95,9 @@ public:
     bool wake_pending() const;
 
     // External interrupts (NVIC inputs): level-sensitive lines and one-shot pulses.
-    void set_irq_level(unsigned irq, bool level);
+    // `at_cycle`: the core cycle at which the line changed (the kernel's time, which may lie
+    // behind or ahead of the core's own clock); UINT64_MAX = the core's current cycle.
+    void set_irq_level(unsigned irq, bool level, u64 at_cycle = UINT64_MAX);
     void pend_irq(unsigned irq);
     void pend_nmi() { set_pending(kNmi); }  // e.g. a watchdog's NMI output
     void signal_event() { event_register_ = true; attention(); }  // SEV from elsewhere
@@ -143,6 +145,11 @@ public:
     void hooks_changed() { flush_code_cache(); }
 
     // ---- observation ------------------------------------------------------------------------
+    // Interrupt latency: told at each handler entry for an external interrupt whose line rose
+    // (irq = NVIC input, the cycle the line rose, the cycle of the handler's first instruction).
+    // Called only on exception entry: nothing per instruction.
+    using IrqEntrySink = std::function<void(unsigned irq, u64 raised_cycle, u64 entry_cycle)>;
+    void set_irq_entry_sink(IrqEntrySink sink) { irq_entry_sink_ = std::move(sink); }
     using EventSink = std::function<void(const EventType&, Fields)>;
     void set_event_sink(EventSink sink) { event_sink_ = std::move(sink); }
     // Semihosting console output: fd 1 = stdout, 2 = stderr.
@@ -339,6 +346,9 @@ private:
     TraceSink trace_;
     void emit(const EventType& type, Fields fields);
     EventSink event_sink_;
+    IrqEntrySink irq_entry_sink_;
+    std::vector<u64> irq_raised_at_;  // per exception number: the rising edge not yet served
+    void irq_entered(unsigned n);
 
     // ---- state ------------------------------------------------------------------------------------
     CoreConfig config_;

@@ -21,6 +21,13 @@ CortexM4Module::CortexM4Module(sc_core::sc_module_name name, CoreConfig config, 
     core_ = std::make_unique<CortexM4>(std::move(config), static_cast<MemoryPort&>(*this));
     SC_HAS_PROCESS(CortexM4Module);
     bus.register_invalidate_direct_mem_ptr(this, &CortexM4Module::invalidate_direct_mem_ptr);
+    core_->set_irq_entry_sink([this](unsigned irq, std::uint64_t raised, std::uint64_t entry) {
+        const sc_core::sc_time d = time_of(entry) - time_of(raised);
+        const auto ns = static_cast<std::uint64_t>(d.value() / sc_core::sc_time(1, sc_core::SC_NS).value());
+        irq_latencies_.push_back({irq, entry - raised, ns});
+        record(ev::cpu_irq_entered, {{"core", core_->config().name}, {"irq", irq}, {"latency_cycles", entry - raised},
+                                     {"latency_ns", ns}});
+    });
     SC_THREAD(run_thread);
 }
 
@@ -77,12 +84,14 @@ void CortexM4Module::attach_events(DeviceContext& device) {
 }
 
 void CortexM4Module::connect_irq(unsigned irq, IrqLine& line) {
+    irqs_connected_ = true;
     sc_core::sc_spawn_options opts;
     opts.spawn_method();
     opts.set_sensitivity(&line.changed());
     opts.dont_initialize();
     sc_core::sc_spawn([this, irq, &line] {
-        core_->set_irq_level(irq, line.level());
+        // The line changed at the kernel's time; a sleeping core's clock may lie behind it.
+        core_->set_irq_level(irq, line.level(), std::max(core_->cycles(), cycles_at(sc_core::sc_time_stamp())));
         wake_.notify(sc_core::SC_ZERO_TIME);
     }, (std::string(basename()) + "_irq" + std::to_string(irq)).c_str(), &opts);
 }
@@ -184,6 +193,11 @@ void CortexM4Module::run_thread() {
             // One synchronisation per quantum: catch the kernel up with the core's local time.
             const sc_core::sc_time local = time_of(cpu.cycles());
             if (local > sc_core::sc_time_stamp()) wait(local - sc_core::sc_time_stamp());
+            else if (settle_irqs_) {
+                wait(sc_core::SC_ZERO_TIME);  // the line's driver writes its signal
+                wait(sc_core::SC_ZERO_TIME);  // the NVIC input follows it
+            }
+            settle_irqs_ = false;
             if (poll_ && sc_core::sc_time_stamp() - last_poll_ >= poll_interval_) {
                 last_poll_ = sc_core::sc_time_stamp();
                 poll_();
@@ -247,6 +261,13 @@ BusResponse CortexM4Module::access(BusRequest& r, std::uint64_t now_cycle, std::
     access_cycle_ = now_cycle;
     bus->b_transport(tx, delay);
     in_access_ = false;
+    if (r.write && irqs_connected_) {
+        // A write may lower (or raise) an interrupt line (a W1C status register): the line's
+        // new level reaches the NVIC two delta cycles later. End the run here and let them
+        // pass, else a handler would return before its acknowledgement is seen and run again.
+        core_->limit_run(now_cycle);
+        settle_irqs_ = true;
+    }
     tx.clear_extension(&who);
     const sc_core::sc_time latency = delay - before;
     wait_cycles = latency == sc_core::SC_ZERO_TIME ? 0 : cycles_in(latency);

@@ -100,6 +100,16 @@ public:
     // than 64 bits after a few seconds of simulated time).
     sc_core::sc_time time_of(std::uint64_t cycle) const;
 
+    // Interrupt latency of every external interrupt the core has served (line rising edge to
+    // the handler's first instruction): also a `cpu.irq entered` event each when events are
+    // attached, so a metrics layer computes min/median/p99/max from the log.
+    struct IrqLatency {
+        unsigned irq;
+        std::uint64_t cycles;
+        std::uint64_t ns;
+    };
+    const std::vector<IrqLatency>& irq_latencies() const { return irq_latencies_; }
+
     // Statistics for --stats.
     std::uint64_t quanta() const { return quanta_; }
 
@@ -148,6 +158,9 @@ private:
     bool in_access_ = false;
     std::uint64_t access_cycle_ = 0;
     DeviceContext* events_ = nullptr;
+    std::vector<IrqLatency> irq_latencies_;
+    bool irqs_connected_ = false;  // any interrupt line wired: writes wait for lines to settle
+    bool settle_irqs_ = false;
 };
 
 }  // namespace svp
