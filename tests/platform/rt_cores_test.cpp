@@ -81,7 +81,7 @@ TEST_CASE("An RT core stays in reset until started, then boots its firmware from
     CHECK(p.events("cpu.core", "stopped").size() == 1);
 }
 
-TEST_CASE("GPT interrupts reach an RT core through its NVIC; it sleeps in WFI between them and reports to the A7 over the mailbox", "[platform][rt]") {
+TEST_CASE("GPT interrupts reach an RT core through its NVIC, it sleeps in WFI between them and reports to the A7 over the mailbox", "[platform][rt]") {
     NEED_FIRMWARE("gpt_tick");
     Mt3620 p;
     p.device.load_rt_firmware("rt0", armv7m::read_elf(firmware("gpt_tick")), false);

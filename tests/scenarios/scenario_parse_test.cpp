@@ -106,7 +106,7 @@ TEST_CASE("every scenario shipped in scenarios/ parses") {
     }
 }
 
-TEST_CASE("an rt-firmware image needs an existing ELF and a core; RT core actions name a core") {
+TEST_CASE("an rt-firmware image needs an existing ELF and a core, and RT core actions name a core") {
     const std::string rt = "  rt:\n    type: rt-firmware\n    component: 5b0a7c31-2d4e-4f6a-9b8c-0d1e2f3a4b10\n    key: root\n";
     auto text = with(kGood, "device:\n", rt + "    manifest: {name: x, core: rt0}\ndevice:\n");
     auto out = load_text(text);
