@@ -18,9 +18,9 @@
 
 using namespace svp;
 
-int main(int argc, char** argv) {
+int sc_main(int argc, char** argv) {
     setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
-    const std::filesystem::path elf = argc > 1 ? std::filesystem::path(argv[1]) : firmware_dir() / "examples" / "compute_rt_long.elf";
+    const std::filesystem::path elf = argc > 1 && *argv[1] ? std::filesystem::path(argv[1]) : firmware_dir() / "examples" / "compute_rt_long.elf";
     const int cores = argc > 2 ? std::atoi(argv[2]) : 1;
     if (!std::filesystem::exists(elf) || cores < 1 || cores > 2) {
         std::fprintf(stderr, "usage: rt_platform_mips [ELF] [1|2]  (%s not built?)\n", elf.c_str());
@@ -33,8 +33,10 @@ int main(int argc, char** argv) {
     for (const auto& n : names) device.load_rt_firmware(n, armv7m::read_elf(elf), false);
 
     auto done = [&] {
-        for (const auto& n : names)
-            if (device.uart("uart_" + n).transcript().find("compute-rt:") == std::string::npos) return false;
+        for (const auto& n : names) {
+            const auto& t = device.uart("uart_" + n).transcript();
+            if (t.find("compute-rt:") == std::string::npos || t.back() != '\n') return false;
+        }
         return true;
     };
     const auto start = std::chrono::steady_clock::now();
