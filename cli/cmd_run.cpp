@@ -5,11 +5,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <set>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "common/defences/defences.h"
 #include "common/util/input_error.h"
 #include "common/util/subprocess.h"
 #include "scenarios/engine/report.h"
@@ -25,8 +28,8 @@ struct RunArgs {
     std::vector<std::string> files;
     int jobs = 2;
     std::string events, junit, filter, result_json, vcd, trace;
-    std::vector<std::string> trace_filters;
-    bool quiet = false, json = false, keep_work = false;
+    std::vector<std::string> trace_filters, defences_off;
+    bool quiet = false, json = false, keep_work = false, regression_power = false;
 } g_args;
 
 fs::path self_binary() {
@@ -50,6 +53,7 @@ scenario::Outcome run_here(const std::string& file, const fs::path& events_file)
     o.vcd_file = g_args.vcd;
     o.trace_file = g_args.trace;
     o.trace_filters = g_args.trace_filters;
+    o.defences_off = g_args.defences_off;
     return scenario::Outcome::from(scenario::run(s, o));
 }
 
@@ -83,34 +87,45 @@ int run_single(const std::string& file) {
     return outcome.passed ? kExitOk : kExitExpectationFailed;
 }
 
-int run_many(const std::vector<std::string>& files) {
+// One child run: a scenario file, with some defences switched off (regression power).
+struct JobSpec {
+    std::string file;
+    std::vector<std::string> defences_off;
+};
+
+// Runs every job as its own process, -j at a time, with progress on stderr.
+std::vector<scenario::Outcome> run_processes(const std::vector<JobSpec>& specs) {
     const auto tmp = fs::temp_directory_path() / fmt::format("spherevp-run-{}", ::getpid());
     fs::create_directories(tmp);
     struct Job {
-        std::string file;
+        JobSpec spec;
         fs::path result;
         std::optional<Subprocess> process;
     };
     std::vector<Job> jobs;
-    for (std::size_t i = 0; i < files.size(); ++i) jobs.push_back({files[i], tmp / fmt::format("{}.json", i), {}});
-    std::vector<scenario::Outcome> outcomes(files.size());
+    for (std::size_t i = 0; i < specs.size(); ++i) jobs.push_back({specs[i], tmp / fmt::format("{}.json", i), {}});
+    std::vector<scenario::Outcome> outcomes(specs.size());
     const bool tty = ::isatty(STDERR_FILENO);
     std::size_t next = 0, done = 0, running = 0;
     const auto started = std::chrono::steady_clock::now();
     auto progress = [&] {
         if (g_args.quiet) return;
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        std::cerr << fmt::format("{}[{}/{}] {} running, {:.1f} s{}", tty ? "\r" : "", done, files.size(), running, elapsed,
+        std::cerr << fmt::format("{}[{}/{}] {} running, {:.1f} s{}", tty ? "\r" : "", done, specs.size(), running, elapsed,
                                  tty ? "   " : "\n");
     };
-    while (done < files.size()) {
-        while (running < static_cast<std::size_t>(std::max(1, g_args.jobs)) && next < files.size()) {
+    while (done < specs.size()) {
+        while (running < static_cast<std::size_t>(std::max(1, g_args.jobs)) && next < specs.size()) {
             auto& j = jobs[next++];
             std::vector<std::string> argv = {self_binary().string(), "--log-level", common_options().log_level, "run",
-                                             j.file, "--quiet", "--result-json", j.result.string()};
-            if (auto ev = events_path_for(j.file, files.size()); !ev.empty()) {
+                                             j.spec.file, "--quiet", "--result-json", j.result.string()};
+            if (auto ev = events_path_for(j.spec.file, specs.size()); !ev.empty() && j.spec.defences_off.empty()) {
                 argv.push_back("--events");
                 argv.push_back(ev.string());
+            }
+            for (const auto& d : j.spec.defences_off) {
+                argv.push_back("--defence-off");
+                argv.push_back(d);
             }
             j.process = Subprocess::start(argv, {false, ""});
             ++running;
@@ -125,8 +140,8 @@ int run_many(const std::vector<std::string>& files) {
                 try {
                     outcomes[i] = scenario::Outcome::from_json(nlohmann::json::parse(read_text_file(j.result)));
                 } catch (const std::exception&) {
-                    outcomes[i].file = j.file;
-                    outcomes[i].name = fs::path(j.file).stem().string();
+                    outcomes[i].file = j.spec.file;
+                    outcomes[i].name = fs::path(j.spec.file).stem().string();
                     outcomes[i].error = fmt::format("the run ended with status {} and no result", *status);
                 }
             }
@@ -136,6 +151,13 @@ int run_many(const std::vector<std::string>& files) {
     progress();
     if (!g_args.quiet && tty) std::cerr << "\n";
     fs::remove_all(tmp);
+    return outcomes;
+}
+
+int run_many(const std::vector<std::string>& files) {
+    std::vector<JobSpec> specs;
+    for (const auto& f : files) specs.push_back({f, g_args.defences_off});
+    const auto outcomes = run_processes(specs);
     if (g_args.json) {
         nlohmann::json all = nlohmann::json::array();
         for (const auto& o : outcomes) all.push_back(o.to_json());
@@ -150,6 +172,63 @@ int run_many(const std::vector<std::string>& files) {
         failed = failed || (o.error.empty() && !o.passed);
     }
     return invalid ? kExitInvalidInput : failed ? kExitExpectationFailed : kExitOk;
+}
+
+// `--regression-power`: every scenario as it is (it must pass), then once per defence it lists
+// with that defence switched off (it must fail). Prints (defence, scenario, caught) and the
+// fraction caught; a defence no scenario exercises counts as not caught.
+int run_regression_power(const std::vector<std::string>& files) {
+    std::vector<JobSpec> specs;
+    std::vector<std::string> names;
+    for (const auto& f : files) {
+        const auto sc = scenario::load(f);
+        specs.push_back({f, {}});
+        names.push_back(sc.name);
+        for (const auto& d : sc.defences) {
+            specs.push_back({f, {d}});
+            names.push_back(sc.name);
+        }
+    }
+    const auto outcomes = run_processes(specs);
+    struct Row {
+        std::string defence, scenario, verdict;
+        bool caught;
+    };
+    std::vector<Row> rows;
+    std::map<std::string, bool> baseline_ok;
+    for (std::size_t i = 0; i < specs.size(); ++i)
+        if (specs[i].defences_off.empty()) baseline_ok[specs[i].file] = outcomes[i].error.empty() && outcomes[i].passed;
+    bool invalid = false;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        const auto& o = outcomes[i];
+        invalid = invalid || !o.error.empty();
+        if (specs[i].defences_off.empty()) continue;
+        const bool caught = baseline_ok[specs[i].file] && o.error.empty() && !o.passed;
+        std::string verdict = !baseline_ok[specs[i].file] ? "scenario fails even with every defence on"
+                              : !o.error.empty()           ? o.error
+                              : o.passed                   ? "still passes: the suite would not notice this defence missing"
+                                                           : "fails as it should";
+        rows.push_back({specs[i].defences_off.front(), names[i], verdict, caught});
+    }
+    std::set<std::string> exercised;
+    for (const auto& r : rows) exercised.insert(r.defence);
+    for (const auto& d : all_defences())
+        if (!exercised.count(std::string(d.name))) rows.push_back({std::string(d.name), "-", "no scenario exercises it", false});
+    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return std::tie(a.defence, a.scenario) < std::tie(b.defence, b.scenario); });
+    std::size_t caught = 0;
+    for (const auto& r : rows) caught += r.caught;
+    const double power = rows.empty() ? 0.0 : static_cast<double>(caught) / static_cast<double>(rows.size());
+    if (g_args.json) {
+        nlohmann::json j = {{"power", power}, {"caught", caught}, {"total", rows.size()}, {"rows", nlohmann::json::array()}};
+        for (const auto& r : rows) j["rows"].push_back({{"defence", r.defence}, {"scenario", r.scenario}, {"caught", r.caught}, {"detail", r.verdict}});
+        std::cout << j.dump(2) << "\n";
+    } else {
+        std::cout << fmt::format("{:<26} {:<40} {:<6} {}\n", "defence", "scenario", "caught", "detail");
+        for (const auto& r : rows) std::cout << fmt::format("{:<26} {:<40} {:<6} {}\n", r.defence, r.scenario, r.caught ? "yes" : "NO", r.verdict);
+        std::cout << fmt::format("\nregression power {:.2f}: {} of {} defence/scenario pairs caught\n", power, caught, rows.size());
+    }
+    if (invalid) return kExitInvalidInput;
+    return caught == rows.size() ? kExitOk : kExitExpectationFailed;
 }
 
 }  // namespace
@@ -167,6 +246,10 @@ void register_run(CLI::App& root) {
     cmd->add_option("--vcd", g_args.vcd, "write a VCD waveform (GTKWave): interrupt lines, core resets, GPIO pins (one scenario)");
     cmd->add_option("--trace", g_args.trace, "write the bus transactions: FILE.json is a Chrome/Perfetto trace, else JSON lines (one scenario)");
     cmd->add_option("--trace-filter", g_args.trace_filters, "keep only initiator=NAME[,NAME] or range=FIRST-LAST (repeatable)");
+    cmd->add_option("--defence-off", g_args.defences_off,
+                    "run on a test variant with this defence switched off (repeatable; `spherevp events --defences` lists them)");
+    cmd->add_flag("--regression-power", g_args.regression_power,
+                  "run each scenario, then once per defence it lists (defences:) with that defence off; print what the suite catches");
     cmd->add_option("--result-json", g_args.result_json)->group("");  // internal: a child's result for the parent
     set_action(cmd, [] {
         std::vector<std::string> files;
@@ -182,6 +265,7 @@ void register_run(CLI::App& root) {
             std::cerr << "spherevp: --vcd and --trace record one scenario; give one file\n";
             return kExitInvalidInput;
         }
+        if (g_args.regression_power) return run_regression_power(files);
         return files.size() == 1 ? run_single(files.front()) : run_many(files);
     });
 }

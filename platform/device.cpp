@@ -191,7 +191,7 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
             blocks_[p.name] = firewall_.get();
             current_ = nullptr;
             // A test variant may switch the defence off: the block is there, the bus ignores it.
-            if (!variant_.defence_off("firewall")) firewall_->install(*router_);
+            if (variant_.defences.on("bus.firewall")) firewall_->install(*router_);
         }
 
     // ---- security subsystem
@@ -199,6 +199,7 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
     for (const auto& c : variant_.cores)
         if (c.kind == "security-core") sc.clock_hz = static_cast<std::uint64_t>(c.clock_mhz * 1e6);
     sc.costs = variant_.crypto;
+    sc.defences = variant_.defences;
     const auto& flash_spec = variant_.flash();
     for (const auto& s : variant_.boot_chain) {
         BootStage stage{s.stage, *image::image_type_from_string(s.image_type), s.counter, {}};
@@ -473,7 +474,7 @@ void Device::load_rt_firmware(const std::string& core, armv7m::ElfImage image, b
         const std::uint64_t first = seg.paddr, last = std::uint64_t{seg.paddr} + seg.memsz - 1;
         const auto* region = router_->decode(first, who.id);
         const bool fits = region && is_memory(*region) && last < region->end();
-        const bool allowed = fits && (region->guard < 0 || !firewall_ || variant_.defence_off("firewall") ||
+        const bool allowed = fits && (region->guard < 0 || !firewall_ || !variant_.defences.on("bus.firewall") ||
                                       firewall_->decide(static_cast<std::size_t>(region->guard), &who) == FirewallRefusal::none);
         if (!fits || !allowed)
             throw InputError(image.name, 0,
@@ -498,11 +499,6 @@ void Device::rt_clock_changed(const std::string& core, std::uint64_t hz, const s
     // Wait states are cycles of the initiator's clock: the router charges them at the new one.
     initiator_clocks_.at(initiator(core).id).set_hz(hz);
     router_->set_initiator_clocks(initiator_clocks_);
-}
-
-void Device::start_of_simulation() {
-    for (const auto& d : variant_.defences_off)
-        if (variant_.defence_off(d)) context_.emit(ev::platform_defence_disabled, {{"defence", d}, {"variant", variant_.name}});
 }
 
 BusInitiator Device::initiator(const std::string& name) const {
@@ -588,6 +584,7 @@ void Device::provision(const Provisioning& p) {
     for (auto slot : p.revoked_root_keys) f.revoke_root_key(slot);
     for (const auto& [name, value] : p.counters) f.advance_counter(name, value);
     if (p.debug_locked) f.lock_debug();
+    security_->set_product(p.product);
     if (p.secure_boot) f.enable_secure_boot();
     f.advance_manufacturing_state(p.manufacturing);
     if (p.rtc_epoch_unix_s)

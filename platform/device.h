@@ -137,9 +137,6 @@ public:
     // The resolved memory map and clocks, as a table (`spherevp platform show`).
     std::string describe() const;
 
-protected:
-    void start_of_simulation() override;
-
 private:
     struct RtCore {
         std::unique_ptr<CortexM4Module> module;

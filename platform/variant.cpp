@@ -145,18 +145,6 @@ void read_rt_core(const Map& m, CoreSpec& c) {
 
 }  // namespace
 
-const std::map<std::string, std::string>& known_defences() {
-    // Add a defence here, then honour Variant::defence_off(name) where it is built.
-    static const std::map<std::string, std::string> k = {
-        {"firewall", "the bus no longer consults the peripheral firewall: every initiator reaches every region it can decode"},
-    };
-    return k;
-}
-
-bool Variant::defence_off(std::string_view defence) const {
-    return test_variant && std::find(defences_off.begin(), defences_off.end(), defence) != defences_off.end();
-}
-
 void assign_peripheral(Variant& v, const std::string& peripheral, const std::string& core) {
     auto c = std::find_if(v.cores.begin(), v.cores.end(), [&](auto& x) { return x.name == core; });
     if (c == v.cores.end() || c->kind != "cortex-m4f")
@@ -255,17 +243,13 @@ Variant load_variant(const std::filesystem::path& path) {
     v.name = top.str("variant");
     v.summary = top.str("summary", "");
     v.test_variant = top.boolean("test_variant", false);
-    if (top.has("defences_off")) {
-        if (!v.test_variant)
-            top.fail("defences_off", "only a variant marked `test_variant: true` may switch a defence off; "
-                                     "a production variant keeps every defence");
-        v.defences_off = top.strings("defences_off");
-        for (const auto& d : v.defences_off)
-            if (!known_defences().count(d)) {
-                std::string known;
-                for (const auto& [name, _] : known_defences()) known += (known.empty() ? "" : ", ") + name;
-                top.fail("defences_off", fmt::format("unknown defence '{}' (known: {})", d, known));
-            }
+    for (const auto& d : top.strings("defences_off")) {
+        if (!v.test_variant) top.fail("defences_off", "only a test variant (test_variant: true) may switch a defence off");
+        try {
+            v.defences.switch_off(d);
+        } catch (const std::invalid_argument& e) {
+            top.fail("defences_off", e.what());
+        }
     }
 
     // ---- cores

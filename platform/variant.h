@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/defences/defences.h"
 #include "models/security/security_subsystem.h"
 
 namespace svp {
@@ -141,12 +142,9 @@ struct Variant {
     std::vector<BootStageSpec> boot_chain;
     CryptoCosts crypto;
     std::map<std::string, std::uint64_t> os_costs;
-    // Regression power (SCENARIOS.md): a variant marked `test_variant: true` may switch named
-    // defences off (`defences_off: [firewall]`), so a test can show that a scenario fails
-    // without them. Any other variant that tries is refused at load (file:line).
+    // Regression power (SCENARIOS.md): only a test variant may switch defences off.
     bool test_variant = false;
-    std::vector<std::string> defences_off;
-    bool defence_off(std::string_view defence) const;
+    DefenceSet defences;
 
     const CoreSpec& core(const std::string& name) const;
     const MemorySpec& memory(const std::string& name) const;
@@ -163,8 +161,6 @@ struct Variant {
 
 // Loads and validates a variant file; throws InputError (file:line) on any mistake.
 Variant load_variant(const std::filesystem::path& path);
-// The defences a test variant may switch off, each with what switching it off means.
-const std::map<std::string, std::string>& known_defences();
 // Gives `peripheral` to `core` in the firewall's boot configuration: its rule's owners become
 // that core alone (what the OS does from an RT app's manifest, SET_PERIPHERAL_MAPPING, before
 // it locks the firewall). Throws InputError (no file) for a peripheral that is unknown, has no

@@ -26,13 +26,13 @@ CheckResult check_fits_slot(const image::ParsedImage& img, const StageRequiremen
                                                       img.image_size, req.slot_size));
 }
 
-CheckResult check_signer_trusted(const image::ParsedImage& img, const EFuses& fuses) {
+CheckResult check_signer_trusted(const image::ParsedImage& img, const EFuses& fuses, bool check_revocation) {
     const auto key_id = img.signature.key_id();
     const int slot = fuses.root_key_slot(key_id);
     if (slot < 0)
         return CheckResult::fail("unknown-key", fmt::format("signer key {} is not among the trusted root keys",
                                                             to_hex(ByteView(key_id)).substr(0, 16)));
-    if (fuses.root_key_revoked(static_cast<std::size_t>(slot)))
+    if (check_revocation && fuses.root_key_revoked(static_cast<std::size_t>(slot)))
         return CheckResult::fail("revoked-key", fmt::format("signer key in slot {} is revoked", slot));
     return CheckResult::pass();
 }
@@ -73,33 +73,41 @@ CheckResult rollback_with(const image::ParsedImage& img, unsigned floor, const S
 CheckResult verify_stage(const image::ParsedImage& img, const EFuses& fuses, const StageRequirements& req,
                          const Hardening& h) {
     FaultInjector* faults = h.faults;
+    const auto on = [&](std::string_view defence) { return !h.defences || h.defences->on(defence); };
     // Each step adds its own constant: a skipped or repeated step leaves a different sum.
     constexpr std::uint32_t kSteps[] = {0x1u, 0x10u, 0x100u, 0x1000u, 0x10000u, 0x100000u, 0x1000000u};
     std::uint32_t flow = 0;
-    const std::pair<std::string_view, std::function<CheckResult()>> checks[] = {
-        {fault_point::image_type, [&] { return check_image_type(img, req); }},
-        {fault_point::product, [&] { return check_product(img, req); }},
-        {fault_point::fits_slot, [&] { return check_fits_slot(img, req); }},
-        {fault_point::development, [&] { return check_development_flag(img, req); }},
-        {fault_point::signer, [&] { return check_signer_trusted(img, fuses); }},
-        {fault_point::signature, [&] { return check_signature(img); }},
-        {fault_point::rollback, [&] { return rollback_with(img, read_counter(fuses, req.counter, faults), req); }},
+    const bool signature_on = on("boot.signature"), rollback_on = on("boot.rollback");
+    struct Check {
+        std::string_view point;
+        bool on;  // false: a test variant switched this defence off; it passes without looking
+        std::function<CheckResult()> run;
+    };
+    const Check checks[] = {
+        {fault_point::image_type, on("boot.compatibility"), [&] { return check_image_type(img, req); }},
+        {fault_point::product, on("boot.compatibility"), [&] { return check_product(img, req); }},
+        {fault_point::fits_slot, on("boot.compatibility"), [&] { return check_fits_slot(img, req); }},
+        {fault_point::development, on("boot.development-images"), [&] { return check_development_flag(img, req); }},
+        {fault_point::signer, on("boot.signer"), [&] { return check_signer_trusted(img, fuses, on("boot.revocation")); }},
+        {fault_point::signature, signature_on, [&] { return check_signature(img); }},
+        {fault_point::rollback, rollback_on, [&] { return rollback_with(img, read_counter(fuses, req.counter, faults), req); }},
     };
     for (std::size_t i = 0; i < std::size(checks); ++i) {
         // A glitch at a check skips its refusal branch: the check did not happen.
-        if (faults && faults->strike(checks[i].first)) continue;
-        auto result = checks[i].second();
+        if (faults && faults->strike(checks[i].point)) continue;
+        auto result = checks[i].on ? checks[i].run() : CheckResult::pass();
         flow += kSteps[i];
         if (!result.passed) return result;
     }
-    if (!h.enabled) return CheckResult::pass();
+    if (!on("boot.fault-hardening")) return CheckResult::pass();
     // Hardening: the decisive checks again, computed afresh, then the flow counter.
-    const bool signature_again = !(faults && faults->strike(fault_point::signature_recheck)) && check_signature(img).passed;
+    const bool signature_again =
+        !signature_on || (!(faults && faults->strike(fault_point::signature_recheck)) && check_signature(img).passed);
     const unsigned first = read_counter(fuses, req.counter, faults), second = read_counter(fuses, req.counter, faults);
     if (first != second)
         return CheckResult::fail("fault-detected", fmt::format("fuse counter {} read as {} and then {}", req.counter, first, second));
     const bool rollback_again =
-        !(faults && faults->strike(fault_point::rollback_recheck)) && rollback_with(img, first, req).passed;
+        !rollback_on || (!(faults && faults->strike(fault_point::rollback_recheck)) && rollback_with(img, first, req).passed);
     if (!signature_again || !rollback_again)
         return CheckResult::fail("fault-detected", signature_again ? "the rollback check disagreed on its recheck"
                                                                    : "the signature check disagreed on its recheck");

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/image/image_format.h"
+#include "common/defences/defences.h"
 #include "models/security/efuses.h"
 #include "models/security/fault_injection.h"
 
@@ -34,7 +35,7 @@ struct StageRequirements {
 CheckResult check_image_type(const image::ParsedImage& img, const StageRequirements& req);
 CheckResult check_product(const image::ParsedImage& img, const StageRequirements& req);
 CheckResult check_fits_slot(const image::ParsedImage& img, const StageRequirements& req);
-CheckResult check_signer_trusted(const image::ParsedImage& img, const EFuses& fuses);
+CheckResult check_signer_trusted(const image::ParsedImage& img, const EFuses& fuses, bool check_revocation = true);
 CheckResult check_signature(const image::ParsedImage& img);
 CheckResult check_rollback(const image::ParsedImage& img, const EFuses& fuses, const StageRequirements& req);
 CheckResult check_development_flag(const image::ParsedImage& img, const StageRequirements& req);
@@ -50,9 +51,12 @@ CheckResult verify_stage(const image::ParsedImage& img, const EFuses& fuses, con
 //  - the signature and rollback decisions are computed a second time, independently;
 //  - the fuse counter is read twice and must read the same.
 // A disagreement refuses with reason "fault-detected".
+// `defences` (null: all on) can switch single checks off for regression power (defences.def):
+// boot.signature, boot.signer, boot.revocation, boot.rollback, boot.compatibility,
+// boot.development-images, boot.fault-hardening.
 struct Hardening {
-    FaultInjector* faults = nullptr;  // null: no glitches armed
-    bool enabled = true;
+    FaultInjector* faults = nullptr;        // null: no glitches armed
+    const DefenceSet* defences = nullptr;   // null: every defence on
 };
 CheckResult verify_stage(const image::ParsedImage& img, const EFuses& fuses, const StageRequirements& req,
                          const Hardening& hardening);

@@ -151,7 +151,7 @@ std::optional<std::pair<std::size_t, image::ParsedImage>> SecuritySubsystem::boo
                                     /*allow_development=*/!fuses_.debug_locked()};
         charge(config_.costs.ecdsa_verify_cycles);
         sync();
-        auto result = boot::verify_stage(img, fuses_, req, {&faults_, config_.fault_hardening});
+        auto result = boot::verify_stage(img, fuses_, req, {&faults_, &config_.defences});
         if (!result.passed) {
             if (result.reason == "fault-detected")
                 device_.emit(ev::sec_fault_detected, {{"stage", stage.name}, {"slot", slot.name}, {"detail", result.detail}});
@@ -168,7 +168,7 @@ std::optional<std::pair<std::size_t, image::ParsedImage>> SecuritySubsystem::boo
 }
 
 bool SecuritySubsystem::attach_debugger(const std::string& core) {
-    const bool allowed = !fuses_.debug_locked();
+    const bool allowed = !fuses_.debug_locked() || !config_.defences.on("debug.lock");
     device_.emit(ev::sec_debug_attach, {{"core", core}, {"result", allowed ? "attached" : "refused: debug-lock fuse blown"}});
     return allowed;
 }
@@ -236,8 +236,10 @@ void SecuritySubsystem::boot_rom() {
         handoff.image_size = img.image_size;
         handoff.entry_point = img.header.entry_point;
     }
-    fuses_.latch_device_secret();
-    device_.emit(ev::sec_fuse_secret_latched);
+    if (config_.defences.on("secret.latch")) {
+        fuses_.latch_device_secret();
+        device_.emit(ev::sec_fuse_secret_latched);
+    }
     handoff.measurements = measurements_;
     booted_ = true;
     booted_event_.notify(sc_core::SC_ZERO_TIME);
@@ -570,7 +572,8 @@ std::uint32_t SecuritySubsystem::execute_update(std::uint8_t command, const nloh
         const auto& slot = stage.slots[st.slot];
         auto reject = [&](const std::string& reason, const std::string& detail) {
             device_.emit(ev::sec_update_rejected, {{"stage", stage.name}, {"slot", slot.name}, {"reason", reason}, {"detail", detail}});
-            flash_erase_range(slot.address, std::max<std::uint64_t>(1, st.size));  // B1: never leave it lying there
+            if (config_.defences.on("update.erase-rejected"))
+                flash_erase_range(slot.address, std::max<std::uint64_t>(1, st.size));  // B1: never leave it lying there
             out = {{"verified", false}, {"reason", reason}};
             return secproto::ok;
         };
@@ -585,7 +588,7 @@ std::uint32_t SecuritySubsystem::execute_update(std::uint8_t command, const nloh
         charge(config_.costs.ecdsa_verify_cycles);
         sync();
         boot::StageRequirements r{stage.type, config_.product, slot.size, stage.counter, !fuses_.debug_locked()};
-        auto result = boot::verify_stage(img, fuses_, r, {&faults_, config_.fault_hardening});
+        auto result = boot::verify_stage(img, fuses_, r, {&faults_, &config_.defences});
         if (!result.passed) return reject(result.reason, result.detail);
         BootStateRecord next = *boot_state_;
         next.stages[st.stage].pending = static_cast<std::uint8_t>(st.slot);

@@ -10,6 +10,8 @@
 // from the app core over the mailbox (sec_protocol.h).
 #pragma once
 
+#include "common/defences/defences.h"
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -60,7 +62,7 @@ struct SecurityConfig {
     std::uint64_t mailbox_address = 0;    // our side of the app-core mailbox
     std::uint64_t max_request_bytes = 2048;
     std::optional<FlashSlot> boot_state;  // the boot-state journal's partition (A/B updates)
-    bool fault_hardening = true;          // a defence only test variants may switch off
+    DefenceSet defences;                  // all on, unless a test variant switched some off
 };
 
 struct BootMeasurement {
@@ -105,6 +107,8 @@ public:
     // The debugger reads the device-secret fuse row: zeros once latched after boot (B11).
     crypto::Digest debugger_read_device_secret();
     const SecurityConfig& config() const { return config_; }
+    // The product this device was manufactured for (provisioning): every stage must name it.
+    void set_product(const image::Guid& product) { config_.product = product; }
     void on_release_app_core(std::function<void(const BootHandoff&)> f) { release_ = std::move(f); }
 
     // Public facts (what GET_SECURITY_STATE reveals), for tests and summaries.

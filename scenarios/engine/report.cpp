@@ -56,7 +56,8 @@ Outcome Outcome::from(const RunResult& r) {
     o.sim_end_ns = r.sim_end_ns;
     o.wall_s = r.wall_s;
     for (const auto& x : r.expectations)
-        o.checks.push_back({x.expectation->describe(), x.detail, x.passed.value_or(false), x.expectation->line});
+        o.checks.push_back({x.expectation->describe(), x.detail, x.passed.value_or(false), x.expectation->line,
+                            x.expectation->source});
     // The figures people compare: when the boot and the cloud handshake reached each stage.
     const std::pair<const char*, std::pair<const char*, const char*>> marks[] = {
         {"app core released", {"sec.boot", "core.released"}}, {"apps running", {"os.init", "apps.running"}},
@@ -82,7 +83,7 @@ Outcome Outcome::from(const RunResult& r) {
 nlohmann::json Outcome::to_json() const {
     nlohmann::json checks_json = nlohmann::json::array();
     for (const auto& c : checks)
-        checks_json.push_back({{"expectation", c.expectation}, {"detail", c.detail}, {"passed", c.passed}, {"line", c.line}});
+        checks_json.push_back({{"expectation", c.expectation}, {"detail", c.detail}, {"passed", c.passed}, {"line", c.line}, {"source", c.source}});
     return {{"name", name},       {"file", file},     {"error", error},     {"tags", tags},
             {"passed", passed},   {"sim_end_ns", sim_end_ns}, {"wall_s", wall_s}, {"checks", checks_json},
             {"milestones", milestones}, {"timings", timings}};
@@ -98,7 +99,8 @@ Outcome Outcome::from_json(const nlohmann::json& j) {
     o.sim_end_ns = j.value("sim_end_ns", std::uint64_t{0});
     o.wall_s = j.value("wall_s", 0.0);
     for (const auto& c : j.value("checks", nlohmann::json::array()))
-        o.checks.push_back({c.value("expectation", ""), c.value("detail", ""), c.value("passed", false), c.value("line", 0)});
+        o.checks.push_back({c.value("expectation", ""), c.value("detail", ""), c.value("passed", false), c.value("line", 0),
+                            c.value("source", o.file)});
     o.milestones = j.value("milestones", std::vector<std::string>{});
     o.timings = j.value("timings", "");
     return o;
@@ -112,7 +114,7 @@ std::string format_summary(const Outcome& o) {
     if (!o.timings.empty()) out += "\n  " + o.timings + "\n";
     out += "\n  expectations\n";
     for (const auto& c : o.checks)
-        out += fmt::format("  {}  {}:{}  {}\n        {}\n", c.passed ? "ok  " : "FAIL", o.file, c.line, c.expectation,
+        out += fmt::format("  {}  {}:{}  {}\n        {}\n", c.passed ? "ok  " : "FAIL", c.source.empty() ? o.file : c.source, c.line, c.expectation,
                            c.detail.size() > 110 ? c.detail.substr(0, 107) + "..." : c.detail);
     std::size_t met = 0;
     for (const auto& c : o.checks) met += c.passed;
@@ -132,7 +134,8 @@ std::string format_table(const std::vector<Outcome>& outcomes) {
             ++errors;
         } else if (!o.passed) {
             for (const auto& c : o.checks)
-                if (!c.passed && first.empty()) first = fmt::format("line {}: {} -- {}", c.line, c.expectation, c.detail);
+                if (!c.passed && first.empty())
+                    first = fmt::format("{}:{}: {} -- {}", c.source.empty() ? o.file : c.source, c.line, c.expectation, c.detail);
             ++failed;
         } else {
             ++passed;
@@ -163,7 +166,7 @@ std::string format_junit(const std::vector<Outcome>& outcomes) {
         for (const auto& c : o.checks)
             if (!c.passed)
                 out += fmt::format("    <failure message=\"{}\">{}:{}: {}</failure>\n", xml_escape(c.expectation),
-                                   xml_escape(o.file), c.line, xml_escape(c.detail));
+                                   xml_escape(c.source.empty() ? o.file : c.source), c.line, xml_escape(c.detail));
         out += "  </testcase>\n";
     }
     out += "</testsuite>\n";

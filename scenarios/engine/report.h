@@ -22,6 +22,7 @@ struct Outcome {
         std::string expectation, detail;
         bool passed = false;
         int line = 0;
+        std::string source;  // the file the expectation was written in (a fragment or the scenario)
     };
     std::vector<Check> checks;
     std::vector<std::string> milestones;  // "  0.012 s  sec.boot  image.verified  stage=os-kernel ..."

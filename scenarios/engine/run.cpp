@@ -62,7 +62,7 @@ Bytes build_image(const Scenario& s, const ImageSpec& spec, const std::map<std::
         payload.assign(elf.begin(), elf.end());
     }
     if (spec.os_config) {
-        if (!os_config) throw InputError(s.file, spec.line, "image '" + spec.name + "': os_config needs a cloud (cloud: none is set)");
+        if (!os_config) throw InputError(spec.source, spec.line, "image '" + spec.name + "': os_config needs a cloud (cloud: none is set)");
         payload = os_config->to_json().dump();
     }
     Bytes body(payload.begin(), payload.end());
@@ -98,7 +98,15 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     }
     fs::create_directories(work);
 
-    const auto variant = load_variant(find_variant(s.variant));
+    auto variant = load_variant(find_variant(s.variant));
+    for (const auto& d : options.defences_off) {
+        variant.test_variant = true;  // switching a defence off makes this a test variant
+        try {
+            variant.defences.switch_off(d);
+        } catch (const std::invalid_argument& e) {
+            throw InputError(std::string("--defence-off: ") + e.what());
+        }
+    }
     BusTraceFilter trace_filter;  // checked before anything starts: a bad filter is bad input
     for (const auto& f : options.trace_filters) add_bus_trace_filter(trace_filter, f);
     const auto keys = make_keys(s);
@@ -159,7 +167,7 @@ RunResult run(const Scenario& s, const RunOptions& options) {
         try {
             variant.partition(partition);
         } catch (const InputError&) {
-            throw InputError(s.file, s.device.line, fmt::format("device.flash: variant '{}' has no partition '{}'", variant.name, partition));
+            throw InputError(s.device.source, s.device.line, fmt::format("device.flash: variant '{}' has no partition '{}'", variant.name, partition));
         }
         Bytes bytes;
         for (const auto& n : names) {
@@ -168,7 +176,7 @@ RunResult run(const Scenario& s, const RunOptions& options) {
             bytes.insert(bytes.end(), img.begin(), img.end());
         }
         if (bytes.size() > variant.partition(partition).size)
-            throw InputError(s.file, s.device.line,
+            throw InputError(s.device.source, s.device.line,
                              fmt::format("device.flash: {} bytes of images do not fit partition '{}' ({} bytes)", bytes.size(),
                                          partition, variant.partition(partition).size));
         p.partitions[partition] = std::move(bytes);
@@ -194,6 +202,8 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     device.uart(variant.peripherals.front().name).on_transmit([&console](char c) { console.push_back(c); });
 
     context.emit(ev::sim_started, {{"scenario", s.name}, {"variant", variant.name}, {"seed", s.seed}, {"devices", s.devices}});
+    for (const auto& d : all_defences())
+        if (!variant.defences.on(d.name)) context.emit(ev::sim_defence_off, {{"defence", d.name}, {"layer", d.layer}});
 
     const auto rt_cores = device.rt_cores();
     for (const auto& a : s.timeline)
@@ -206,7 +216,7 @@ RunResult run(const Scenario& s, const RunOptions& options) {
         }
     for (const auto& a : s.timeline)
         if (a.kind == "tamper-flash" && a.offset + a.bytes.size() > variant.partition(a.partition).size)
-            throw InputError(s.file, a.line, fmt::format("tamper-flash: offset 0x{:x} + {} bytes is outside partition '{}'",
+            throw InputError(a.source, a.line, fmt::format("tamper-flash: offset 0x{:x} + {} bytes is outside partition '{}'",
                                                          a.offset, a.bytes.size(), a.partition));
     // Actions triggered by an event wait for its first occurrence, then for their delay.
     std::vector<std::unique_ptr<sc_core::sc_event>> triggers(s.timeline.size());

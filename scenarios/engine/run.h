@@ -23,6 +23,9 @@ struct RunOptions {
     std::filesystem::path vcd_file;          // empty: no waveform (interrupts, core resets, pins)
     std::filesystem::path trace_file;        // empty: no bus trace (.json: Chrome/Perfetto, else JSON lines)
     std::vector<std::string> trace_filters;  // "initiator=a7,sec", "range=0x38000000-0x38ffffff"
+    // Regression power: run on a test variant derived from the scenario's with these defences
+    // switched off (common/defences/defences.def). The event log says so at t = 0.
+    std::vector<std::string> defences_off;
 };
 
 struct RunResult {

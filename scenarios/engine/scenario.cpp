@@ -1,11 +1,13 @@
 #include "scenarios/engine/scenario.h"
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "common/defences/defences.h"
 #include "common/events/event.h"
 #include "common/image/image_format.h"
 #include "models/cpu/armv7m/elf_loader.h"
@@ -99,24 +101,184 @@ const ImageSpec& Scenario::image(const std::string& n) const {
     throw InputError(file, 0, "no image named '" + n + "'");
 }
 
-Scenario load(const std::string& path) {
-    Scenario s;
-    s.file = path;
-    Map top(yaml::load_file(path), path, "scenario");
-    top.only({"name", "summary", "tags", "variant", "seed", "epoch", "duration", "devices", "cloud", "product", "keys",
-              "images", "device", "timeline", "expect"});
-    s.name = top.str("name");
-    s.summary = top.str("summary", "");
-    s.tags = top.strings("tags");
+namespace {
+
+// A name a scenario refers to (an image's key, a flashed image...), checked once every file
+// has been read: a fragment may name what the including scenario defines, and vice versa.
+struct Reference {
+    enum class Kind { key, image } kind;
+    std::string name, what, file;
+    int line = 0;
+};
+
+// Text substitution of `${name}` in a fragment, before it is parsed, so lines stay where they
+// were. Every `${...}` must be a declared parameter.
+std::string substitute(const std::string& text, const std::map<std::string, std::string>& values, const std::string& file) {
+    std::string out;
+    std::size_t at = 0;
+    while (true) {
+        const auto open = text.find("${", at);
+        if (open == std::string::npos) break;
+        const auto close = text.find('}', open);
+        const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(open), '\n'));
+        if (close == std::string::npos) throw InputError(file, line, "unterminated '${' (write ${name})");
+        const auto name = text.substr(open + 2, close - open - 2);
+        auto v = values.find(name);
+        if (v == values.end()) throw InputError(file, line, "'${" + name + "}' is not a parameter of this fragment (declare it under params:)");
+        out += text.substr(at, open - at) + v->second;
+        at = close + 1;
+    }
+    return out + text.substr(at);
+}
+
+class Loader {
+public:
+    explicit Loader(Scenario& s) : s_(s) {}
+
+    // The scenario file itself: its own keys override what its fragments set.
+    void scenario_file(const std::string& path) {
+        Map top(yaml::load_file(path), path, "scenario");
+        top.only({"include", "name", "summary", "tags", "defences", "variant", "seed", "epoch", "duration", "devices", "cloud", "product", "keys",
+                  "images", "device", "timeline", "expect"});
+        stack_.push_back(std::filesystem::weakly_canonical(path).string());
+        includes(top);
+        apply(top);
+        stack_.pop_back();
+        finish(top);
+    }
+
+private:
+    void includes(const Map& top) {
+        auto list = top.optional("include");
+        if (!list) return;
+        if (!list->IsSequence()) top.fail("include", "expected a list of fragment files (or {file:, with:} entries)");
+        for (const auto& entry : *list) {
+            std::string file;
+            std::map<std::string, std::string> with;
+            std::map<std::string, int> with_lines;
+            const int line = yaml::line_of(entry);
+            if (entry.IsScalar()) {
+                file = entry.as<std::string>();
+            } else {
+                Map m(entry, top.file(), "include");
+                m.only({"file", "with"});
+                file = m.str("file");
+                if (auto w = m.optional("with")) {
+                    Map wm(*w, top.file(), "include: with");
+                    for (const auto& kv : wm.raw()) {
+                        const auto k = kv.first.as<std::string>();
+                        if (!kv.second.IsScalar()) wm.fail(k, "a parameter is a single value");
+                        with[k] = kv.second.as<std::string>();
+                        with_lines[k] = yaml::line_of(kv.first);
+                        if (with[k].find('\n') != std::string::npos) wm.fail(k, "a parameter value is one line");
+                    }
+                }
+            }
+            const auto resolved = (std::filesystem::path(top.file()).parent_path() / file).lexically_normal().string();
+            if (!std::filesystem::exists(resolved)) throw InputError(top.file(), line, "include: no such fragment: " + resolved);
+            const auto canonical = std::filesystem::weakly_canonical(resolved).string();
+            if (std::find(stack_.begin(), stack_.end(), canonical) != stack_.end())
+                throw InputError(top.file(), line, "include: " + resolved + " includes itself (through this file)");
+            if (stack_.size() > 8) throw InputError(top.file(), line, "include: fragments nested deeper than 8");
+            fragment(resolved, canonical, with, with_lines, top.file(), line);
+        }
+    }
+
+    void fragment(const std::string& path, const std::string& canonical, const std::map<std::string, std::string>& with,
+                  const std::map<std::string, int>& with_lines, const std::string& from, int from_line) {
+        const auto text = read_text_file(path);
+        // First pass: the declared parameters and their defaults (placeholders stand in for values).
+        std::map<std::string, std::string> placeholders;
+        {
+            std::size_t at = 0;
+            while ((at = text.find("${", at)) != std::string::npos) {
+                const auto close = text.find('}', at);
+                if (close == std::string::npos) break;
+                placeholders[text.substr(at + 2, close - at - 2)] = "0";
+                at = close;
+            }
+        }
+        std::map<std::string, std::string> values;
+        std::set<std::string> required;
+        {
+            Map probe(yaml::load_string(substitute(text, placeholders, path), path), path, "fragment");
+            if (auto params = probe.optional("params")) {
+                Map pm(*params, path, "params");
+                for (const auto& kv : pm.raw()) {
+                    const auto k = kv.first.as<std::string>();
+                    if (kv.second.IsNull()) values[k];  // declared; must be given
+                    else if (kv.second.IsScalar()) values[k] = kv.second.as<std::string>();
+                    else pm.fail(k, "a default is a single value (or empty: must be given)");
+                    if (kv.second.IsNull()) required.insert(k);
+                }
+            }
+        }
+        for (const auto& [k, v] : with) {
+            if (!values.count(k))
+                throw InputError(from, with_lines.at(k), "include: " + path + " has no parameter '" + k + "'" + param_list(values));
+            values[k] = v;
+            required.erase(k);
+        }
+        for (const auto& k : required)
+            throw InputError(from, from_line, "include: " + path + " needs a value for '" + k + "' (with: {" + k + ": ...})");
+        Map top(yaml::load_string(substitute(text, values, path), path), path, "fragment");
+        top.only({"params", "include", "summary", "tags", "defences", "variant", "seed", "epoch", "duration", "cloud", "product", "keys", "images",
+                  "device", "timeline", "expect"});
+        s_.includes.push_back(path);
+        stack_.push_back(canonical);
+        includes(top);
+        apply(top);
+        stack_.pop_back();
+    }
+
+    static std::string param_list(const std::map<std::string, std::string>& values) {
+        std::string out;
+        for (const auto& [k, v] : values) out += (out.empty() ? " (it has: " : ", ") + k;
+        return out.empty() ? " (it has none)" : out + ")";
+    }
+
+    void apply(const Map& top);
+    void finish(const Map& top);
+
+    Scenario& s_;
+    std::vector<std::string> stack_;
+    std::vector<Reference> refs_;
+    std::optional<std::pair<std::string, int>> duration_from_, product_from_;
+    bool has_images_ = false, has_device_ = false;
+};
+
+void Loader::apply(const Map& top) {
+    Scenario& s = s_;
+    const std::string& path = top.file();
+    if (top.has("name")) s.name = top.str("name");
+    s.summary = top.str("summary", s.summary);
+    for (const auto& t : top.strings("tags"))
+        if (std::find(s.tags.begin(), s.tags.end(), t) == s.tags.end()) s.tags.push_back(t);
+    for (const auto& d : top.strings("defences")) {
+        if (!known_defence(d)) {
+            std::string list;
+            for (const auto& x : all_defences()) list += (list.empty() ? "" : ", ") + std::string(x.name);
+            top.fail("defences", "no defence '" + d + "' (known: " + list + ")");
+        }
+        if (std::find(s.defences.begin(), s.defences.end(), d) == s.defences.end()) s.defences.push_back(d);
+    }
     s.variant = top.str("variant", s.variant);
     s.seed = top.u64("seed", s.seed);
     if (top.has("epoch")) s.epoch_unix_s = parse_epoch(top, "epoch");
-    s.duration_ns = yaml::parse_duration_ns(top.node("duration"), path, "scenario: duration");
-    if (s.duration_ns == 0) top.fail("duration", "must be longer than 0");
-    s.devices = static_cast<int>(top.u64("devices", 1));
-    if (s.devices != 1) top.fail("devices", "this build simulates exactly one device per scenario");
-    s.product = top.str("product");
-    image::guid_from_string(s.product, path + ": product");
+    if (top.has("duration")) {
+        s.duration_ns = yaml::parse_duration_ns(top.node("duration"), path, "scenario: duration");
+        if (s.duration_ns == 0) top.fail("duration", "must be longer than 0");
+        duration_from_ = {path, yaml::line_of(top.node("duration"))};
+    }
+    if (top.has("devices")) {
+        s.devices = static_cast<int>(top.u64("devices", 1));
+        if (s.devices != 1) top.fail("devices", "this build simulates exactly one device per scenario");
+    }
+    if (top.has("product")) {
+        s.product = top.str("product");
+        image::guid_from_string(s.product, fmt::format("{}:{}: product", path, yaml::line_of(top.node("product"))));
+        product_from_ = {path, yaml::line_of(top.node("product"))};
+    }
 
     if (auto cloud = top.optional("cloud")) {
         if (cloud->IsScalar() && cloud->as<std::string>() == "none") {
@@ -124,11 +286,15 @@ Scenario load(const std::string& path) {
         } else {
             Map c(*cloud, path, "cloud");
             c.only({"known_good"});
-            s.cloud_known_good = c.strings("known_good");
+            s.cloud = true;
+            for (const auto& n : c.strings("known_good")) {
+                if (std::find(s.cloud_known_good.begin(), s.cloud_known_good.end(), n) == s.cloud_known_good.end())
+                    s.cloud_known_good.push_back(n);
+                refs_.push_back({Reference::Kind::image, n, "cloud: known_good", path, yaml::line_of(c.node("known_good"))});
+            }
         }
     }
 
-    std::set<std::string> key_names;
     if (auto keys = top.optional("keys")) {
         Map km(*keys, path, "keys");
         for (const auto& kv : km.raw()) {
@@ -143,26 +309,32 @@ Scenario load(const std::string& path) {
                     if (!std::filesystem::exists(k.file)) m.fail("file", "no such file: " + k.file);
                 }
             }
-            key_names.insert(k.name);
-            s.keys.push_back(k);
+            auto same = std::find_if(s.keys.begin(), s.keys.end(), [&](const KeySpec& x) { return x.name == k.name; });
+            if (same != s.keys.end()) *same = k;  // the including file's definition wins
+            else s.keys.push_back(k);
         }
     }
 
-    std::set<std::string> image_names;
-    {
-        Map images(top.node("images"), path, "images");
+    auto add_image = [&](const ImageSpec& i) {
+        auto same = std::find_if(s.images.begin(), s.images.end(), [&](const ImageSpec& x) { return x.name == i.name; });
+        if (same != s.images.end()) *same = i;  // the including file's definition wins
+        else s.images.push_back(i);
+    };
+    if (auto images_node = top.optional("images")) {
+        has_images_ = true;
+        Map images(*images_node, path, "images");
         for (const auto& kv : images.raw()) {
             ImageSpec i;
             i.name = kv.first.as<std::string>();
             Map m(kv.second, path, "image '" + i.name + "'");
             i.line = m.line();
+            i.source = path;
             if (m.has("file")) {
                 // A ready-made image, as `spherevp image pack` + `sign` produce it.
                 m.only({"file"});
                 i.file = (std::filesystem::path(path).parent_path() / m.str("file")).string();
                 if (!std::filesystem::exists(i.file)) m.fail("file", "no such file: " + i.file);
-                image_names.insert(i.name);
-                s.images.push_back(i);
+                add_image(i);
                 continue;
             }
             m.only({"type", "component", "version", "counter", "key", "development", "payload", "payload_size", "os_config",
@@ -179,7 +351,7 @@ Scenario load(const std::string& path) {
             }
             i.counter = static_cast<std::uint32_t>(m.u64("counter", 0));
             i.key = m.str("key");
-            if (!key_names.count(i.key)) m.fail("key", "no key named '" + i.key + "' under keys:");
+            refs_.push_back({Reference::Kind::key, i.key, "image '" + i.name + "': key", path, yaml::line_of(m.node("key"))});
             i.development = m.boolean("development", false);
             i.payload_text = m.str("payload", "");
             i.payload_size = m.size("payload_size", 0);
@@ -207,21 +379,22 @@ Scenario load(const std::string& path) {
             if (i.type == "rt-firmware" && i.elf.empty()) m.fail_here("an rt-firmware image needs elf: (the firmware to run)");
             if (i.type == "rt-firmware" && (!i.manifest.is_object() || !i.manifest.contains("core")))
                 m.fail_here("an rt-firmware image needs manifest: {name: ..., core: rt0} (the core it runs on)");
-            image_names.insert(i.name);
-            s.images.push_back(i);
+            add_image(i);
         }
     }
-    for (const auto& n : s.cloud_known_good)
-        if (!image_names.count(n)) top.fail("cloud", "known_good names no image '" + n + "'");
 
-    {
-        Map d(top.node("device"), path, "device");
+    if (auto device = top.optional("device")) {
+        has_device_ = true;
+        Map d(*device, path, "device");
         d.only({"trusted_keys", "revoked_keys", "counters", "debug_locked", "flash"});
         s.device.line = d.line();
-        s.device.trusted_keys = d.strings("trusted_keys");
-        s.device.revoked_keys = d.strings("revoked_keys");
-        for (const auto& k : s.device.trusted_keys)
-            if (!key_names.count(k)) d.fail("trusted_keys", "no key named '" + k + "'");
+        s.device.source = path;
+        if (d.has("trusted_keys")) {
+            s.device.trusted_keys = d.strings("trusted_keys");
+            for (const auto& k : s.device.trusted_keys)
+                refs_.push_back({Reference::Kind::key, k, "device: trusted_keys", path, yaml::line_of(d.node("trusted_keys"))});
+        }
+        if (d.has("revoked_keys")) s.device.revoked_keys = d.strings("revoked_keys");
         for (const auto& k : s.device.revoked_keys)
             if (std::find(s.device.trusted_keys.begin(), s.device.trusted_keys.end(), k) == s.device.trusted_keys.end())
                 d.fail("revoked_keys", "'" + k + "' is not among trusted_keys");
@@ -230,14 +403,16 @@ Scenario load(const std::string& path) {
             for (const auto& kv : c.raw())
                 s.device.counters[kv.first.as<std::string>()] = static_cast<unsigned>(c.u64(kv.first.as<std::string>()));
         }
-        s.device.debug_locked = d.boolean("debug_locked", true);
-        Map flash(d.node("flash"), path, "device.flash");
-        for (const auto& kv : flash.raw()) {
-            const auto part = kv.first.as<std::string>();
-            std::vector<std::string> names = flash.strings(part);
-            for (const auto& n : names)
-                if (!image_names.count(n)) flash.fail(part, "no image named '" + n + "'");
-            s.device.flash[part] = names;
+        s.device.debug_locked = d.boolean("debug_locked", s.device.debug_locked);
+        if (auto flash_node = d.optional("flash")) {
+            Map flash(*flash_node, path, "device.flash");
+            for (const auto& kv : flash.raw()) {
+                const auto part = kv.first.as<std::string>();
+                std::vector<std::string> names = flash.strings(part);
+                for (const auto& n : names)
+                    refs_.push_back({Reference::Kind::image, n, "device.flash: " + part, path, yaml::line_of(kv.first)});
+                s.device.flash[part] = names;
+            }
         }
     }
 
@@ -247,6 +422,7 @@ Scenario load(const std::string& path) {
             Map m(node, path, "timeline action");
             Action a;
             a.line = m.line();
+            a.source = path;
             if (m.has("after")) {
                 // Triggered: `after: SRC/EVENT` (+ optional `where:`), `at:` is then a delay.
                 std::tie(a.after_src, a.after_ev) = split_event(m, "after", m.str("after"));
@@ -309,13 +485,14 @@ Scenario load(const std::string& path) {
         }
     }
 
-    {
-        auto expect = top.node("expect");
-        if (!expect.IsSequence() || expect.size() == 0) top.fail("expect", "a scenario needs at least one expectation");
+    if (auto expect_node = top.optional("expect")) {
+        const auto& expect = *expect_node;
+        if (!expect.IsSequence()) top.fail("expect", "expected a list of expectations");
         for (const auto& node : expect) {
             Map m(node, path, "expectation");
             Expectation e;
             e.line = m.line();
+            e.source = path;
             if (m.has("state")) {
                 e.kind = Expectation::Kind::state;
                 e.state = m.str("state");
@@ -360,6 +537,35 @@ Scenario load(const std::string& path) {
             s.expectations.push_back(e);
         }
     }
+}
+
+// What the scenario and its fragments must give between them, and the names they refer to.
+void Loader::finish(const Map& top) {
+    Scenario& s = s_;
+    if (s.name.empty()) top.node("name");
+    if (!duration_from_) top.node("duration");
+    if (!product_from_) top.node("product");
+    if (!has_images_) top.node("images");
+    if (!has_device_) top.node("device");
+    if (s.device.flash.empty()) throw InputError(s.device.source, s.device.line, "device: missing required key 'flash'");
+    if (s.expectations.empty()) top.fail(top.has("expect") ? "expect" : "name", "a scenario needs at least one expectation");
+    for (const auto& r : refs_) {
+        const bool known = r.kind == Reference::Kind::key
+                               ? std::any_of(s.keys.begin(), s.keys.end(), [&](const KeySpec& k) { return k.name == r.name; })
+                               : std::any_of(s.images.begin(), s.images.end(), [&](const ImageSpec& i) { return i.name == r.name; });
+        if (!known)
+            throw InputError(r.file, r.line,
+                             fmt::format("{}: no {} named '{}'{}", r.what, r.kind == Reference::Kind::key ? "key" : "image", r.name,
+                                         r.kind == Reference::Kind::key ? " under keys:" : " under images:"));
+    }
+}
+
+}  // namespace
+
+Scenario load(const std::string& path) {
+    Scenario s;
+    s.file = path;
+    Loader(s).scenario_file(path);
     return s;
 }
 

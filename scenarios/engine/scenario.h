@@ -32,6 +32,7 @@ struct ImageSpec {
     std::uint32_t load_address = 0, entry_point = 0;
     std::string file;                // a ready image (`spherevp image pack/sign`); the other fields unused
     std::string elf;                 // rt-firmware: the payload is this ELF file (checked at load)
+    std::string source;              // the scenario or fragment file it was written in
     int line = 0;
 };
 
@@ -41,6 +42,7 @@ struct DeviceSpec {
     std::map<std::string, unsigned> counters;
     bool debug_locked = true;
     std::map<std::string, std::vector<std::string>> flash;  // partition -> image names (apps: several)
+    std::string source;
     int line = 0;
 };
 
@@ -62,6 +64,7 @@ struct Action {
     std::string corrupt;  // "", "uplink" or "downlink"
     std::string to;       // redirect-cloud: "spoof" or "cloud"
     int device = -1;   // -1 = every device
+    std::string source;  // the scenario or fragment file it was written in
     int line = 0;
 };
 
@@ -74,13 +77,16 @@ struct Expectation {
     std::map<std::string, std::string> where;  // field -> expected value (as text)
     std::uint64_t within_ns = 0;               // occurs: by this time (0 = by the end)
     std::uint64_t for_ns = 0;                  // never: during [0, for) (0 = whole run)
+    std::string source;
     int line = 0;
     std::string describe() const;
 };
 
 struct Scenario {
     std::string file, name, summary;
+    std::vector<std::string> includes;  // every fragment file it pulled in, in order
     std::vector<std::string> tags;
+    std::vector<std::string> defences;  // what it exercises (defences.def): regression power turns each off
     std::string variant = "mt3620";
     std::uint64_t seed = 1;
     std::int64_t epoch_unix_s = 1'767'225'600;  // 2026-01-01T00:00:00Z
@@ -98,7 +104,9 @@ struct Scenario {
     const ImageSpec& image(const std::string& name) const;
 };
 
-// Throws InputError (file:line) for anything malformed or inconsistent.
+// Throws InputError (file:line) for anything malformed or inconsistent. A scenario may
+// `include:` fragments (parameterised with `with:`); an error inside one names the fragment's
+// own file and line.
 Scenario load(const std::string& path);
 
 }  // namespace svp::scenario

@@ -195,3 +195,18 @@ TEST_CASE("timing mistakes: an alias outside its memory, contention without a bu
     err = error_of(replace(mt3620_text(), "write_ns: 6, wait_states: 1,", "write_ns: 6, wait_states: 100000,"));
     CHECK_THAT(err, Catch::Contains("not a plausible memory"));
 }
+
+TEST_CASE("only a test variant may switch a defence off (regression power)") {
+    const auto production = mt3620_text() + "defences_off: [boot.signature]\n";
+    auto err = error_of(production);
+    CHECK_THAT(err, Catch::Contains("only a test variant (test_variant: true) may switch a defence off"));
+    CHECK(line_of_error(err) == line_containing(production, "defences_off"));
+    CHECK_THAT(error_of(mt3620_text() + "test_variant: true\ndefences_off: [boot.magic]\n"), Catch::Contains("no defence 'boot.magic'"));
+    CHECK(error_of(mt3620_text() + "test_variant: true\ndefences_off: [boot.signature]\n") == "accepted");
+    for (const auto& name : shipped_variants()) {
+        INFO(name);
+        const auto v = load_variant(find_variant(name));
+        CHECK_FALSE(v.test_variant);
+        CHECK(v.defences.all_on());
+    }
+}

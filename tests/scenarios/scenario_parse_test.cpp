@@ -100,7 +100,7 @@ TEST_CASE("a timeline action needs valid bytes and a known action") {
 
 TEST_CASE("every scenario shipped in scenarios/ parses") {
     for (const auto& entry : fs::recursive_directory_iterator(fs::path(SVP_SOURCE_DIR) / "scenarios")) {
-        if (entry.path().extension() != ".yaml") continue;
+        if (entry.path().extension() != ".yaml" || entry.path().parent_path().filename() == "fragments") continue;
         INFO(entry.path().string());
         CHECK_NOTHROW(scenario::load(entry.path().string()));
     }
@@ -129,4 +129,105 @@ TEST_CASE("an rt-firmware image needs an existing ELF and a core, and RT core ac
     out = load_text(text);
     CHECK_THAT(out.message, Catch::Contains("core"));
     CHECK(out.line == 20);
+
+namespace {
+
+// A scenario and its fragments in a directory of their own.
+struct FragmentDir {
+    fs::path dir = fs::temp_directory_path() / ("svp-frag-" + std::to_string(::getpid()));
+    FragmentDir() { fs::create_directories(dir); }
+    ~FragmentDir() { fs::remove_all(dir); }
+    void write(const std::string& name, const std::string& text) const { std::ofstream(dir / name) << text; }
+    Outcome load(const std::string& name) const {
+        try {
+            auto s = scenario::load((dir / name).string());
+            return {"accepted", 0};
+        } catch (const InputError& e) {
+            return {e.what(), e.line()};
+        }
+    }
+};
+
+const std::string kFragment = R"(# a fragment
+params:
+  counter: 1
+  slot:
+duration: 1s
+product: 7e1c0d4a-5b2f-4c3e-9a61-0f5d2b8c9e01
+cloud: none
+keys:
+  root: {}
+images:
+  os:
+    type: os-kernel
+    component: 3d9a1c55-0e7b-4f0a-8c2d-51a7e6b0f102
+    counter: ${counter}
+    key: root
+device:
+  trusted_keys: [root]
+  flash:
+    ${slot}: [os]
+expect:
+  - event: sec.boot/halted
+)";
+
+}  // namespace
+
+TEST_CASE("a fragment's parameters are substituted, and the scenario's own keys win") {
+    FragmentDir d;
+    d.write("frag.yaml", kFragment);
+    d.write("s.yaml", "name: s\ninclude:\n  - {file: frag.yaml, with: {counter: 7, slot: os_b}}\nduration: 2s\n"
+                      "expect:\n  - never: sec.boot/core.released\n");
+    const auto s = scenario::load((d.dir / "s.yaml").string());
+    CHECK(s.image("os").counter == 7);
+    CHECK(s.device.flash.count("os_b") == 1);
+    CHECK(s.duration_ns == 2'000'000'000ull);  // the scenario's own value
+    REQUIRE(s.expectations.size() == 2);       // the fragment's, then the scenario's
+    CHECK(s.expectations[0].source == (d.dir / "frag.yaml").string());
+    CHECK(s.expectations[0].line == 21);
+    CHECK(s.expectations[1].source == (d.dir / "s.yaml").string());
+    REQUIRE(s.includes.size() == 1);
+}
+
+TEST_CASE("fragment mistakes name the right file and line") {
+    FragmentDir d;
+    d.write("frag.yaml", kFragment);
+    // A parameter without a default must be given: the include line is named.
+    d.write("missing.yaml", "name: s\ninclude:\n  - frag.yaml\n");
+    auto o = d.load("missing.yaml");
+    CHECK_THAT(o.message, Catch::Contains("missing.yaml:3") && Catch::Contains("needs a value for 'slot'"));
+    // An unknown parameter: the line of its `with:` entry.
+    d.write("unknown.yaml", "name: s\ninclude:\n  - file: frag.yaml\n    with:\n      slot: os_a\n      cuonter: 3\n");
+    o = d.load("unknown.yaml");
+    CHECK_THAT(o.message, Catch::Contains("unknown.yaml:6") && Catch::Contains("no parameter 'cuonter'"));
+    // A mistake inside the fragment is reported in the fragment.
+    auto bad = kFragment;
+    bad.replace(bad.find("type: os-kernel"), 15, "type: os-kernal");
+    d.write("bad.yaml", bad);
+    d.write("uses-bad.yaml", "name: s\ninclude:\n  - {file: bad.yaml, with: {slot: os_a}}\n");
+    o = d.load("uses-bad.yaml");
+    CHECK_THAT(o.message, Catch::Contains("bad.yaml:12") && Catch::Contains("unknown image type 'os-kernal'"));
+    // An undeclared ${name} in a fragment.
+    d.write("undeclared.yaml", "duration: ${nope}\n");
+    d.write("uses-undeclared.yaml", "name: s\ninclude: [undeclared.yaml]\n");
+    o = d.load("uses-undeclared.yaml");
+    CHECK_THAT(o.message, Catch::Contains("undeclared.yaml:1") && Catch::Contains("'${nope}' is not a parameter"));
+    // A fragment that includes itself.
+    d.write("loop.yaml", "include: [loop.yaml]\n");
+    d.write("uses-loop.yaml", "name: s\ninclude: [loop.yaml]\n");
+    o = d.load("uses-loop.yaml");
+    CHECK_THAT(o.message, Catch::Contains("includes itself"));
+    // A missing file.
+    d.write("nofile.yaml", "name: s\ninclude: [gone.yaml]\n");
+    CHECK_THAT(d.load("nofile.yaml").message, Catch::Contains("nofile.yaml:2") && Catch::Contains("no such fragment"));
+    // A reference that nothing defines, made in the scenario: named at the scenario's line.
+    d.write("ref.yaml", "name: s\ninclude:\n  - {file: frag.yaml, with: {slot: os_a}}\ndevice:\n  flash:\n    os_b: [ghost]\n");
+    CHECK_THAT(d.load("ref.yaml").message, Catch::Contains("ref.yaml:6") && Catch::Contains("no image named 'ghost'"));
+}
+
+TEST_CASE("defences: must name known defences") {
+    auto o = load_text(kGood + "defences: [boot.signature, boot.magic]\n");
+    CHECK_THAT(o.message, Catch::Contains("no defence 'boot.magic'"));
+    CHECK(o.line == 1 + static_cast<int>(std::count(kGood.begin(), kGood.end(), '\n')));
+    CHECK(load_text(kGood + "defences: [boot.signature]\n").message == "accepted");
 }
