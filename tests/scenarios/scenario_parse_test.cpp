@@ -129,6 +129,7 @@ TEST_CASE("an rt-firmware image needs an existing ELF and a core, and RT core ac
     out = load_text(text);
     CHECK_THAT(out.message, Catch::Contains("core"));
     CHECK(out.line == 20);
+}
 
 namespace {
 
