@@ -93,6 +93,12 @@ Fields model_counters(const Variant& variant, Device& device, os::Kernel* kernel
     cores[std::string(device.security().bus().who().name)] = {
         {"clock_hz", sec_hz},
         {"busy_cycles", static_cast<std::uint64_t>(static_cast<unsigned __int128>(ns(act.active)) * sec_hz / 1'000'000'000ull)}};
+    // The real-time cores: what their firmware executed (asleep in WFI, halted or in reset is
+    // not busy), and the instructions it retired.
+    for (const auto& name : device.rt_cores()) {
+        const auto& rt = device.rt_core(name);
+        cores[name] = {{"clock_hz", rt.clock().hz()}, {"busy_cycles", rt.busy_cycles()}, {"instructions", rt.instructions()}};
+    }
     c["cores"] = cores;
     // Crypto work: the engine block's own busy time where the variant has one, else the cycles
     // the security core spent on crypto in software.

@@ -83,6 +83,10 @@ public:
         if (cycle < cycle_limit_) cycle_limit_ = cycle;
         if (cycle < stop_cycle_) stop_cycle_ = cycle;
     }
+    // From inside a bus write (MemoryPort): end the current block right after the storing
+    // instruction, so the caller can let the write's effects (an interrupt line it lowered)
+    // settle before the next instruction runs, e.g. a handler's exception return.
+    void end_block_after_access() { end_block_after_access_ = true; }
     // Moves the clock forward while the core sleeps (the wrapper does this on wake-up).
     void advance_to(u64 cycle);
     // The core clock changes at `at_cycle` (a clock-control register, e.g. the MT3620's
@@ -226,7 +230,8 @@ private:
     // Runs blocks until cycles_ >= stop_cycle_ or something asks for attention.
     void execute_blocks();
     void execute_one_block(Block& b);
-    u64 stop_cycle_ = 0;    // block loop runs while cycles_ < stop_cycle_; 0 = stop now
+    u64 stop_cycle_ = 0;
+    bool end_block_after_access_ = false;    // block loop runs while cycles_ < stop_cycle_; 0 = stop now
     u64 cycle_limit_ = 0;
     u64 cycles_ = 0, instructions_ = 0;
     u64 now_ = 0;           // cycle of the access in progress (slow paths read timers with it)

@@ -188,12 +188,17 @@ void CortexM4Module::run_thread() {
                 const std::uint64_t ahead = cycles_at(sc_core::sc_time_stamp() + gap);
                 if (ahead > limit) limit = ahead;
             }
+            const std::uint64_t cycles_before = cpu.cycles(), insns_before = cpu.instructions();
             const StopReason why = cpu.run(limit);
             ++quanta_;
+            busy_cycles_ += cpu.cycles() - cycles_before;
+            instructions_ += cpu.instructions() - insns_before;
             // One synchronisation per quantum: catch the kernel up with the core's local time.
             const sc_core::sc_time local = time_of(cpu.cycles());
             if (local > sc_core::sc_time_stamp()) wait(local - sc_core::sc_time_stamp());
-            else if (settle_irqs_) {
+            if (settle_irqs_) {
+                // A write that acknowledges an interrupt lowers the line at the write's time;
+                // resuming at that time is not enough, the line's change lands delta cycles later.
                 wait(sc_core::SC_ZERO_TIME);  // the line's driver writes its signal
                 wait(sc_core::SC_ZERO_TIME);  // the NVIC input follows it
             }
@@ -266,6 +271,7 @@ BusResponse CortexM4Module::access(BusRequest& r, std::uint64_t now_cycle, std::
         // new level reaches the NVIC two delta cycles later. End the run here and let them
         // pass, else a handler would return before its acknowledgement is seen and run again.
         core_->limit_run(now_cycle);
+        core_->end_block_after_access();
         settle_irqs_ = true;
     }
     tx.clear_extension(&who);

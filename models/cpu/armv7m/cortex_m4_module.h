@@ -112,6 +112,10 @@ public:
 
     // Statistics for --stats.
     std::uint64_t quanta() const { return quanta_; }
+    // Since the simulation started, over every run of the firmware (restarts included): cycles
+    // the core executed (not asleep, halted or in reset) and instructions it retired.
+    std::uint64_t busy_cycles() const { return busy_cycles_; }
+    std::uint64_t instructions() const { return instructions_; }
 
 private:
     void run_thread();
@@ -142,7 +146,7 @@ private:
     bool run_ahead_ = true;
     sc_core::sc_time max_ahead_ = sc_core::sc_time(1, sc_core::SC_MS);
     std::uint64_t quantum_end_cycle_ = 0;
-    std::uint64_t quanta_ = 0;
+    std::uint64_t quanta_ = 0, busy_cycles_ = 0, instructions_ = 0;
     std::optional<armv7m::ElfImage> boot_image_;
     std::optional<std::uint32_t> boot_vtor_;
     // Reset control: `held_` is the wanted state; `generation_` counts releases, so the thread
