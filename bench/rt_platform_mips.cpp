@@ -23,9 +23,11 @@ int sc_main(int argc, char** argv) {
     const std::filesystem::path elf = argc > 1 && *argv[1] ? std::filesystem::path(argv[1]) : firmware_dir() / "examples" / "compute_rt_long.elf";
     const int cores = argc > 2 ? std::atoi(argv[2]) : 1;
     if (!std::filesystem::exists(elf) || cores < 1 || cores > 2) {
-        std::fprintf(stderr, "usage: rt_platform_mips [ELF] [1|2]  (%s not built?)\n", elf.c_str());
+        std::fprintf(stderr, "usage: rt_platform_mips [ELF] [1|2] [QUANTUM_US]  (%s not built?)\n", elf.c_str());
         return 2;
     }
+    // Optional third argument: the cores' quantum in microseconds (tlm_global_quantum; 1 by default).
+    if (argc > 3) tlm::tlm_global_quantum::instance().set(sc_core::sc_time(std::atof(argv[3]), sc_core::SC_US));
     test::SimContext ctx;
     HostBridge bridge;
     Device device("dev0", load_variant(find_variant("mt3620")), ctx.device, bridge);

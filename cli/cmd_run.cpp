@@ -15,6 +15,7 @@
 #include "common/defences/defences.h"
 #include "common/util/input_error.h"
 #include "common/util/subprocess.h"
+#include "platform/yaml_reader.h"
 #include "scenarios/engine/report.h"
 #include "scenarios/engine/run.h"
 #include "scenarios/engine/scenario.h"
@@ -29,7 +30,7 @@ struct RunArgs {
     int jobs = 2;
     std::string events, junit, filter, result_json, vcd, trace;
     std::vector<std::string> trace_filters, defences_off;
-    std::string variant;
+    std::string variant, quantum;
     std::vector<std::string> sets;
     bool quiet = false, json = false, keep_work = false, regression_power = false;
 } g_args;
@@ -45,6 +46,13 @@ bool has_tag(const scenario::Scenario& s, const std::string& tag) {
     return std::find(s.tags.begin(), s.tags.end(), tag) != s.tags.end();
 }
 
+// `--quantum 10us`: how far a real-time core may run ahead of the rest of the platform.
+std::uint64_t parse_quantum(const std::string& text) {
+    const auto ns = yaml::parse_duration_ns(YAML::Node(text), "--quantum", "quantum");
+    if (ns == 0 || ns > 1'000'000'000ull) throw InputError("--quantum: between 1 ns and 1 s (e.g. 1us, 10us)");
+    return ns;
+}
+
 // Runs one scenario here; returns its outcome (errors in the file propagate as InputError).
 scenario::Outcome run_here(const std::string& file, const fs::path& events_file) {
     const auto s = scenario::load(file);
@@ -58,6 +66,7 @@ scenario::Outcome run_here(const std::string& file, const fs::path& events_file)
     o.variant = g_args.variant;
     for (const auto& text : g_args.sets) o.variant_overrides.push_back(parse_variant_override(text));
     o.defences_off = g_args.defences_off;
+    if (!g_args.quantum.empty()) o.quantum_ns = parse_quantum(g_args.quantum);
     return scenario::Outcome::from(scenario::run(s, o));
 }
 
@@ -128,6 +137,7 @@ std::vector<scenario::Outcome> run_processes(const std::vector<JobSpec>& specs) 
                                              j.spec.file, "--quiet", "--result-json", j.result.string()};
             if (!g_args.variant.empty()) argv.insert(argv.end(), {"--variant", g_args.variant});
             for (const auto& set : g_args.sets) argv.insert(argv.end(), {"--set", set});
+            if (!g_args.quantum.empty()) argv.insert(argv.end(), {"--quantum", g_args.quantum});
             if (auto ev = events_path_for(j.spec.file, specs.size()); !ev.empty() && j.spec.defences_off.empty()) {
                 argv.push_back("--events");
                 argv.push_back(ev.string());
@@ -258,6 +268,9 @@ void register_run(CLI::App& root) {
     cmd->add_option("--variant", g_args.variant, "run on this variant (a name or a file) instead of the one each scenario names");
     cmd->add_option("--set", g_args.sets, "replace one value of the variant, KEY=VALUE (repeatable): cores.a7.clock_mhz=800, "
                                           "security.crypto.ecdsa_p256_verify_cycles=600000, memories.flash.wait_states.read=4");
+    cmd->add_option("--quantum", g_args.quantum,
+                    "how far a real-time core may run ahead of the platform before it synchronises (default 1us): "
+                    "10us runs two busy cores ~1.6x faster; an interrupt another core or the A7 raises may then be seen up to that late");
     cmd->add_option("--defence-off", g_args.defences_off,
                     "run on a test variant with this defence switched off (repeatable; `spherevp events --defences` lists them)");
     cmd->add_flag("--regression-power", g_args.regression_power,

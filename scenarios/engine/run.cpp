@@ -200,6 +200,7 @@ RunResult run(const Scenario& s, const RunOptions& options) {
         fs::create_directories(work / "spoof");
         spoof.emplace(CloudService::start(options.spherevp_binary, work / "spoof", s.seed + 1, work / "sim-sync"));
     }
+    if (options.quantum_ns) tlm::tlm_global_quantum::instance().set(sc_core::sc_time(static_cast<double>(options.quantum_ns), sc_core::SC_NS));
     Device device("dev0", variant, context, bridge);
     BusUsage bus_usage;  // per-initiator counters for sim/counters (metrics)
     bus_usage.attach(device.router());
@@ -258,6 +259,7 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     device.uart(variant.peripherals.front().name).on_transmit([&console](char c) { console.push_back(c); });
 
     Fields started = {{"scenario", s.name}, {"variant", variant.name}, {"seed", s.seed}, {"devices", s.devices}};
+    if (options.quantum_ns) started["quantum_ns"] = options.quantum_ns;
     if (!variant.overrides.empty()) {
         started["set"] = Fields::array();
         for (const auto& o : variant.overrides) started["set"].push_back(o.text());

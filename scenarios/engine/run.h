@@ -29,6 +29,8 @@ struct RunOptions {
     // Regression power: run on a test variant derived from the scenario's with these defences
     // switched off (common/defences/defences.def). The event log says so at t = 0.
     std::vector<std::string> defences_off;
+    // The real-time cores' quantum (tlm_global_quantum); 0: the default, 1 us.
+    std::uint64_t quantum_ns = 0;
 };
 
 struct RunResult {

@@ -122,6 +122,26 @@ TEST_CASE("the RT-core attacks A10 and A11 pass on real firmware, and their even
     }
 }
 
+TEST_CASE("a longer RT quantum keeps A10 passing and deterministic, and the log says which quantum ran") {
+    if (!fs::exists(std::string(SVP_BINARY_DIR) + "/firmware/examples/rogue.elf")) {
+        WARN("SKIPPED: RT firmware not built (no arm-none-eabi toolchain)");
+        return;
+    }
+    const auto file = kScenarios + "/attacks/a10-rogue-rt-firmware-touches-a7-uart.yaml";
+    const auto a = temp("quantum-a.jsonl"), b = temp("quantum-b.jsonl");
+    REQUIRE(spherevp({"run", file, "--quiet", "--quantum", "10us", "--events", a.string()}).status == 0);
+    REQUIRE(spherevp({"run", file, "--quiet", "--quantum", "10us", "--events", b.string()}).status == 0);
+    CHECK(read_text_file(a) == read_text_file(b));
+    const auto events = read_events(a);
+    REQUIRE_FALSE(events.empty());
+    CHECK(events.front().field("quantum_ns") == "10000");
+    const auto bad = spherevp({"run", file, "--quantum", "0us"});
+    CHECK(bad.status == 2);
+    CHECK(bad.stderr_text.find("--quantum") != std::string::npos);
+    fs::remove(a);
+    fs::remove(b);
+}
+
 TEST_CASE("regression power: with the firewall switched off in a test variant, A10 and A11 fail") {
     if (!fs::exists(std::string(SVP_BINARY_DIR) + "/firmware/examples/rogue_sram.elf")) {
         WARN("SKIPPED: RT firmware not built (no arm-none-eabi toolchain)");
