@@ -634,6 +634,7 @@ os::DeviceTree Device::os_device_tree(std::int64_t rtc_epoch_unix_s) const {
     t.app_core = app_core_name;
     t.rtc_epoch_unix_s = rtc_epoch_unix_s;
     t.costs = variant_.os_costs;
+    t.defences = variant_.defences;
     // IO_CORE_CONTROL (the security monitor's service on the real part): the OS hands over a
     // verified firmware ELF; the device checks and loads it, then releases the core.
     t.rt_cores = rt_cores();

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/defences/defences.h"
 #include "common/util/bytes.h"
 
 #include "models/base/irq.h"
@@ -47,6 +48,7 @@ struct DeviceTree {
     std::uint32_t flash_sector_size = 4096;
     std::int64_t rtc_epoch_unix_s = 0;     // the RTC's time at power-on (scenario epoch)
     std::map<std::string, std::uint64_t> costs;    // os.costs from the variant, in cycles
+    DefenceSet defences;  // the OS's defences (layer "os" in defences.def) a test variant switched off
     std::vector<DeviceNode> peripherals;   // every other window the app core can see
     std::vector<SharedMemoryNode> shared_memories;  // every RAM the app core shares with another core
     // The real-time cores (their names) and IO_CORE_CONTROL: load a verified firmware ELF into

@@ -164,6 +164,8 @@ public:
     AttestationAgent& attestation() { return *attestation_; }
     const OsConfig& config() const { return config_; }
     const DeviceTree& tree() const { return tree_; }
+    // Whether an OS defence is on (common/defences/defences.def); only a test variant turns one off.
+    bool defence(std::string_view name) const { return tree_.defences.on(name); }
     const BootHandoff& handoff() const { return handoff_; }
     const std::string& product() const { return product_; }  // the OS image's product GUID
     std::uint64_t cost(const std::string& name) const;

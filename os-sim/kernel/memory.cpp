@@ -44,7 +44,7 @@ std::int64_t AddressSpace::map(std::uint64_t length, std::uint32_t prot, std::st
 std::int64_t AddressSpace::map_fixed(std::uint64_t start, std::uint64_t length, std::uint32_t prot, std::string name,
                                      bool loader) {
     if (length == 0 || start % kPageSize) return -EINVAL;
-    if (!check_wx_policy(prot, nullptr, loader)) return -EACCES;
+    if (enforce_wx_ && !check_wx_policy(prot, nullptr, loader)) return -EACCES;
     length = page_round(length);
     for (const auto& [s, m] : maps_)
         if (start < m.end() && m.start < start + length) return -EEXIST;
@@ -75,7 +75,7 @@ int AddressSpace::protect(std::uint64_t start, std::uint64_t length, std::uint32
     }
     if (covered < end || hit.empty()) return -ENOMEM;
     for (auto* m : hit)
-        if (!check_wx_policy(prot, m, false)) return -EACCES;
+        if (enforce_wx_ && !check_wx_policy(prot, m, false)) return -EACCES;
     for (auto* m : hit) {
         m->prot = prot;
         m->ever_writable = m->ever_writable || (prot & prot_write);

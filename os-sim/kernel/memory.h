@@ -57,7 +57,8 @@ struct Mapping {
 // One process's address space. Operations return 0 or a negative errno.
 class AddressSpace {
 public:
-    explicit AddressSpace(MemoryAccount& account) : account_(&account) {}
+    // `enforce_wx` false only when a test variant switched the os.wx defence off.
+    explicit AddressSpace(MemoryAccount& account, bool enforce_wx = true) : account_(&account), enforce_wx_(enforce_wx) {}
     AddressSpace(const AddressSpace&) = delete;
     AddressSpace& operator=(const AddressSpace&) = delete;
     ~AddressSpace() { release_all(); }
@@ -82,6 +83,7 @@ public:
 
 private:
     MemoryAccount* account_;
+    bool enforce_wx_ = true;
     std::map<std::uint64_t, Mapping> maps_;  // by start
     std::uint64_t mapped_ = 0;
     std::uint64_t next_anon_ = 0x40000000;  // anonymous mappings grow up from here

@@ -321,7 +321,7 @@ FileRef Kernel::open_proc(Process& p, const std::string& path, int flags, int& e
                               target->mm->account().limit() / 1024));
     }
     if (file == "mem") {
-        if (wants_write(flags)) {
+        if (wants_write(flags) && defence("os.wx")) {
             // /proc/self/mem is read-only (reference §3, after TALOS-2020-1093): writing through
             // it would write code pages and bypass W^X.
             device().emit(ev::os_security_wx_denied,
@@ -519,7 +519,7 @@ int Kernel::sys_nanosleep(Process& p, sc_core::sc_time duration) {
 
 int Kernel::sys_spawn_child(Process& p, const std::string& name, std::function<int(Process&)> body) {
     return syscall(p, [&]() -> int {
-        if (p.container && p.container->pids.size() >= config_.app_max_processes) {
+        if (p.container && p.container->pids.size() >= config_.app_max_processes && defence("os.resource-limits")) {
             device().emit(ev::os_security_process_limit, {{"app", app_name(p)}, {"limit", config_.app_max_processes}});
             return -EAGAIN;
         }

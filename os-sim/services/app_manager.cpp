@@ -155,7 +155,7 @@ void AppManager::install_image(std::uint64_t offset, std::uint64_t address) {
         return;
     }
     std::string detail;
-    if (auto refusal = check_install_policy(manifest, files, &detail)) {
+    if (auto refusal = kernel_.defence("os.install-policy") ? check_install_policy(manifest, files, &detail) : std::nullopt) {
         reject(manifest.name, *refusal, detail);
         return;
     }
@@ -174,7 +174,10 @@ void AppManager::install_image(std::uint64_t offset, std::uint64_t address) {
         }
     }
     // A UID of its own, never reused within a boot (TALOS-2020-1137: duplicated UIDs).
-    auto app = std::make_unique<AppContainer>(manifest, next_uid_++, kernel_.config().app_memory_kib * 1024);
+    // Without os.resource-limits (a test variant) an app may take all of the app core's RAM.
+    const std::uint64_t memory_limit =
+        kernel_.defence("os.resource-limits") ? kernel_.config().app_memory_kib * 1024 : kernel_.tree().ram_size;
+    auto app = std::make_unique<AppContainer>(manifest, next_uid_++, memory_limit);
     if (auto conflict = kernel_.claim_resources(*app)) {
         const auto* owner = kernel_.owner_of(*conflict);
         reject(manifest.name, "resource-owned", *conflict + " belongs to " + (owner ? owner->name() : "?"));

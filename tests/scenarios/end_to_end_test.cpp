@@ -31,6 +31,14 @@ std::vector<Event> read_events(const fs::path& path) {
     return out;
 }
 
+// `--regression-power --json` rows as "defence scenario" -> whether the scenario failed with it off.
+std::map<std::string, bool> caught_by(const nlohmann::json& report) {
+    std::map<std::string, bool> caught;
+    for (const auto& row : report["rows"])
+        caught[row["defence"].get<std::string>() + " " + row["scenario"].get<std::string>()] = row["caught"];
+    return caught;
+}
+
 fs::path temp(const std::string& name) { return fs::temp_directory_path() / (name + "-" + std::to_string(::getpid())); }
 
 }  // namespace
@@ -292,8 +300,7 @@ TEST_CASE("regression power: each boot-path scenario fails with its defence swit
                        kScenarios + "/attacks/b5-downgrade.yaml", kScenarios + "/attacks/b9-glitch-signature.yaml"});
     INFO(r.stdout_text << r.stderr_text);
     const auto j = nlohmann::json::parse(r.stdout_text);
-    std::map<std::string, bool> caught;
-    for (const auto& row : j["rows"]) caught[row["defence"].get<std::string>() + " " + row["scenario"].get<std::string>()] = row["caught"];
+    const auto caught = caught_by(j);
     CHECK(caught.at("boot.signer b2-unknown-signing-key"));
     CHECK(caught.at("boot.rollback b5-downgrade-to-older-signed-os"));
     CHECK(caught.at("boot.fault-hardening b9-glitch-skips-signature-check"));
@@ -316,4 +323,22 @@ TEST_CASE("switching a defence off makes a test variant and the event log says s
     r = spherevp({"run", kScenarios + "/attacks/b7-tampered-os.yaml", "--defence-off", "boot.nothing"});
     CHECK(r.status == 2);
     CHECK_THAT(r.stderr_text, Catch::Contains("no defence 'boot.nothing'"));
+}
+
+TEST_CASE("regression power: each app-attack scenario fails with its OS defence switched off") {
+    std::vector<std::string> args = {"run", "--regression-power", "--json", "-j", "2"};
+    for (const char* f : {"a1-forbidden-connection", "a2-peripheral-grab", "a3-wx-bypass", "a4-device-node-and-setuid-in-image",
+                          "a5-security-monitor-without-capability", "a7-kernel-log-read", "a9-resource-exhaustion"})
+        args.push_back(kScenarios + "/apps/" + f + ".yaml");
+    auto r = spherevp(args);
+    INFO(r.stdout_text << r.stderr_text);
+    const auto j = nlohmann::json::parse(r.stdout_text);
+    const auto caught = caught_by(j);
+    CHECK(caught.at("os.capabilities a1-forbidden-connection"));
+    CHECK(caught.at("os.capabilities a2-peripheral-grab"));
+    CHECK(caught.at("os.wx a3-wx-bypass"));
+    CHECK(caught.at("os.install-policy a4-device-node-and-setuid-in-image"));
+    CHECK(caught.at("os.capabilities a5-security-monitor-without-capability"));
+    CHECK(caught.at("os.capabilities a7-kernel-log-read"));
+    CHECK(caught.at("os.resource-limits a9-resource-exhaustion"));
 }
