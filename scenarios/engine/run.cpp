@@ -278,6 +278,15 @@ RunResult run(const Scenario& s, const RunOptions& options) {
                                                          variant.name, a.core, known.empty() ? "none" : known));
         }
     for (const auto& a : s.timeline)
+        if (a.kind == "uart-input" && !std::any_of(variant.peripherals.begin(), variant.peripherals.end(), [&](const PeripheralSpec& p) {
+                return p.kind == "uart" && p.name == a.uart;
+            })) {
+            std::string known;
+            for (const auto& p : variant.peripherals)
+                if (p.kind == "uart") known += (known.empty() ? "" : ", ") + p.name;
+            throw InputError(a.source, a.line, fmt::format("uart-input: variant '{}' has no UART '{}' (it has: {})", variant.name, a.uart, known));
+        }
+    for (const auto& a : s.timeline)
         if (a.kind == "tamper-flash" && a.offset + a.bytes.size() > variant.partition(a.partition).size)
             throw InputError(a.source, a.line, fmt::format("tamper-flash: offset 0x{:x} + {} bytes is outside partition '{}'",
                                                          a.offset, a.bytes.size(), a.partition));
@@ -352,7 +361,10 @@ RunResult run(const Scenario& s, const RunOptions& options) {
                                                   {"address", fmt::format("0x{:08x}", a.address)},
                                                   {"value", fmt::format("0x{:0{}x}", value, 2 * a.width)}, {"status", text}});
             }
-            else if (a.kind == "start-rt-core") {
+            else if (a.kind == "uart-input") {
+                device.uart(a.uart).receive(a.text);
+                context.emit(ev::sim_uart_input, {{"uart", a.uart}, {"bytes", a.text.size()}});
+            } else if (a.kind == "start-rt-core") {
                 // A core without firmware stays in reset; the log says why.
                 if (device.rt_core(a.core).image()) device.start_rt_core(a.core, "scenario: start-rt-core");
                 else context.emit(ev::os_rt_app_rejected, {{"app", ""}, {"core", a.core}, {"reason", "no firmware loaded"}});

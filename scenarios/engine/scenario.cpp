@@ -485,12 +485,18 @@ void Loader::apply(const Map& top) {
                 // IO_CORE_CONTROL run/stop of a real-time core (its firmware must be loaded).
                 m.only({"at", "after", "after_where", "do", "core"});
                 a.core = m.str("core");
+            } else if (a.kind == "uart-input") {
+                // Bytes on the UART's receive line, as a device wired to it sends them.
+                m.only({"at", "after", "after_where", "do", "uart", "text"});
+                a.uart = m.str("uart");
+                a.text = m.str("text");
+                if (a.text.empty()) m.fail("text", "give at least one character");
             } else if (a.kind == "debug-read-secret" || a.kind == "reset" || a.kind == "power-cut") {
                 m.only({"at", "do"});
             } else {
                 m.fail("do", "unknown action '" + a.kind +
                                  "' (known: tamper-flash, glitch, link, redirect-cloud, attach-debugger, debug-read-secret, reset, "
-                                 "power-cut, bus-write, bus-read, start-rt-core, stop-rt-core)");
+                                 "power-cut, bus-write, bus-read, start-rt-core, stop-rt-core, uart-input)");
             }
             s.timeline.push_back(a);
         }

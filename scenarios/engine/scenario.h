@@ -50,7 +50,7 @@ struct Action {
     std::uint64_t at_ns = 0;     // when; with `after`, the delay after the trigger event
     std::string after_src, after_ev;                 // trigger: the first such event...
     std::map<std::string, std::string> after_where;  // ...whose fields match
-    std::string kind;  // tamper-flash, glitch, link, redirect-cloud, attach-debugger, debug-read-secret, reset, power-cut, bus-write, bus-read
+    std::string kind;  // tamper-flash, glitch, link, redirect-cloud, attach-debugger, debug-read-secret, reset, power-cut, bus-write, bus-read, start-rt-core, stop-rt-core, uart-input
     std::string partition;
     std::uint64_t offset = 0;
     Bytes bytes;
@@ -68,6 +68,8 @@ struct Action {
     std::uint64_t address = 0;
     std::uint32_t value = 0;
     unsigned width = 4;
+    // uart-input: bytes a device attached to the UART sends it (a legacy device, G1)
+    std::string uart, text;
     int device = -1;   // -1 = every device
     std::string source;  // the scenario or fragment file it was written in
     int line = 0;
