@@ -1,7 +1,9 @@
 #include "metrics/metrics.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <map>
 #include <optional>
 
 #include <fmt/format.h>
@@ -134,6 +136,34 @@ void attestation_metrics(const std::vector<const Event*>& log, RunMetrics& out) 
     out.samples["attest.round_trip_ms"] = rtts;
 }
 
+// Interrupt latency of each real-time core: the line's rising edge to the handler's first
+// instruction (cpu.irq/entered), as nearest-rank percentiles of every interrupt taken.
+void irq_metrics(const std::vector<const Event*>& log, RunMetrics& out) {
+    std::map<std::string, std::vector<double>> ns_by_core;
+    std::map<std::string, std::uint64_t> max_cycles;
+    for (const auto* e : log) {
+        if (e->src != "cpu.irq" || e->ev != "entered") continue;
+        const auto core = e->fields.value("core", std::string());
+        const auto ns = number<double>(e->fields, "latency_ns");
+        const auto cycles = number<std::uint64_t>(e->fields, "latency_cycles");
+        if (core.empty() || !ns || !cycles) continue;
+        ns_by_core[core].push_back(*ns);
+        max_cycles[core] = std::max(max_cycles[core], *cycles);
+    }
+    for (auto& [core, samples] : ns_by_core) {
+        std::vector<double> sorted = samples;
+        std::sort(sorted.begin(), sorted.end());
+        auto rank = [&](double p) { return sorted[static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size()))) - 1]; };
+        const auto key = "irq." + core + ".";
+        out.values[key + "count"] = static_cast<double>(sorted.size());
+        out.values[key + "latency_median_ns"] = rank(0.5);
+        out.values[key + "latency_p99_ns"] = rank(0.99);
+        out.values[key + "latency_max_ns"] = sorted.back();
+        out.values[key + "latency_max_cycles"] = static_cast<double>(max_cycles[core]);
+        out.samples[key + "latency_median_ns"] = std::move(samples);
+    }
+}
+
 // Time at least one host connection was open, and the bytes moved.
 std::uint64_t network_metrics(const std::vector<const Event*>& log, std::uint64_t end_ns, RunMetrics& out) {
     std::map<std::int64_t, std::uint64_t> open;  // socket -> opened at
@@ -171,6 +201,10 @@ void counter_metrics(const Event& c, std::uint64_t connected_ns, RunMetrics& out
             out.values["cpu." + name + ".cycles"] = static_cast<double>(*cycles);
             const double active = std::min(duration_s, static_cast<double>(*cycles) / static_cast<double>(hz));
             out.values["cpu." + name + ".asleep_fraction"] = 1.0 - active / duration_s;
+            if (auto insns = number<std::uint64_t>(core, "instructions")) {
+                out.values["cpu." + name + ".instructions"] = static_cast<double>(*insns);
+                if (*cycles) out.values["cpu." + name + ".ipc"] = static_cast<double>(*insns) / static_cast<double>(*cycles);
+            }
             busy_s[name] = active;
         }
     if (auto crypto = c.fields.find("crypto"); crypto != c.fields.end() && crypto->is_object()) {
@@ -259,6 +293,7 @@ RunMetrics compute(const std::vector<Event>& events) {
     boot_metrics(log, out);
     ota_metrics(log, out);
     attestation_metrics(log, out);
+    irq_metrics(log, out);
     out.values["firewall.violations"] =
         static_cast<double>(std::count_if(log.begin(), log.end(), [](const Event* e) { return e->src == "bus.firewall" && e->ev == "violation"; }));
     const auto connected_ns = network_metrics(log, end_ns, out);

@@ -61,6 +61,10 @@ Bytes build_image(const Scenario& s, const ImageSpec& spec, const std::map<std::
     h.load_address = spec.load_address;
     h.entry_point = spec.entry_point;
     std::string payload = spec.payload_text;
+    if (!spec.elf.empty()) {
+        const Bytes elf = read_file(spec.elf);
+        payload.assign(elf.begin(), elf.end());
+    }
     if (spec.os_config) {
         if (!os_config) throw InputError(spec.source, spec.line, "image '" + spec.name + "': os_config needs a cloud (cloud: none is set)");
         payload = os_config->to_json().dump();
@@ -90,6 +94,12 @@ Fields model_counters(const Variant& variant, Device& device, os::Kernel* kernel
     cores[std::string(device.security().bus().who().name)] = {
         {"clock_hz", sec_hz},
         {"busy_cycles", static_cast<std::uint64_t>(static_cast<unsigned __int128>(ns(act.active)) * sec_hz / 1'000'000'000ull)}};
+    // The real-time cores: what their firmware executed (asleep in WFI, halted or in reset is
+    // not busy), and the instructions it retired.
+    for (const auto& name : device.rt_cores()) {
+        const auto& rt = device.rt_core(name);
+        cores[name] = {{"clock_hz", rt.clock().hz()}, {"busy_cycles", rt.busy_cycles()}, {"instructions", rt.instructions()}};
+    }
     c["cores"] = cores;
     // Crypto work: the engine block's own busy time where the variant has one, else the cycles
     // the security core spent on crypto in software.
@@ -262,6 +272,15 @@ RunResult run(const Scenario& s, const RunOptions& options) {
         if (!variant.defences.on(d.name) && !(d.layer == "cloud" && cloud))
             context.emit(ev::sim_defence_off, {{"defence", d.name}, {"layer", d.layer}});
 
+    const auto rt_cores = device.rt_cores();
+    for (const auto& a : s.timeline)
+        if ((a.kind == "start-rt-core" || a.kind == "stop-rt-core") &&
+            std::find(rt_cores.begin(), rt_cores.end(), a.core) == rt_cores.end()) {
+            std::string known;
+            for (const auto& c : rt_cores) known += (known.empty() ? "" : ", ") + c;
+            throw InputError(s.file, a.line, fmt::format("{}: variant '{}' has no real-time core '{}' (it has: {})", a.kind,
+                                                         variant.name, a.core, known.empty() ? "none" : known));
+        }
     for (const auto& a : s.timeline)
         if (a.kind == "tamper-flash" && a.offset + a.bytes.size() > variant.partition(a.partition).size)
             throw InputError(a.source, a.line, fmt::format("tamper-flash: offset 0x{:x} + {} bytes is outside partition '{}'",
@@ -374,6 +393,11 @@ RunResult run(const Scenario& s, const RunOptions& options) {
                                                   {"address", fmt::format("0x{:08x}", a.address)},
                                                   {"value", fmt::format("0x{:0{}x}", value, 2 * a.width)}, {"status", text}});
             }
+            else if (a.kind == "start-rt-core") {
+                // A core without firmware stays in reset; the log says why.
+                if (device.rt_core(a.core).image()) device.start_rt_core(a.core, "scenario: start-rt-core");
+                else context.emit(ev::os_rt_app_rejected, {{"app", ""}, {"core", a.core}, {"reason", "no firmware loaded"}});
+            } else if (a.kind == "stop-rt-core") device.stop_rt_core(a.core, "scenario: stop-rt-core");
     };
     sc_core::sc_spawn([&] {
         for (const auto& a : s.timeline) {

@@ -31,6 +31,7 @@ struct ImageSpec {
     std::string product;             // defaults to the scenario's product
     std::uint32_t load_address = 0, entry_point = 0;
     std::string file;                // a ready image (`spherevp image pack/sign`); the other fields unused
+    std::string elf;                 // rt-firmware: the payload is this ELF file (checked at load)
     std::string source;              // the scenario or fragment file it was written in
     int line = 0;
 };
@@ -50,7 +51,7 @@ struct Action {
     std::string after_src, after_ev;                 // trigger: the first such event...
     std::map<std::string, std::string> after_where;  // ...whose fields match
     // tamper-flash, glitch, link, redirect-cloud, attach-debugger, debug-read-secret, reset, power-cut,
-    // bus-write, bus-read; on the cloud (is_cloud_action): revoke-device, replay-attestation,
+    // bus-write, bus-read, start-rt-core, stop-rt-core; on the cloud (is_cloud_action): revoke-device, replay-attestation,
     // clone-challenge, clone-quote
     std::string kind;
     std::string partition;
@@ -58,7 +59,7 @@ struct Action {
     Bytes bytes;
     std::string point;   // glitch: the fault point
     unsigned nth = 1;    // glitch: strike at its nth execution from `at`
-    std::string core;    // attach-debugger
+    std::string core;    // attach-debugger, start-rt-core, stop-rt-core
     // link: the NIC's link conditions from `at` on
     std::uint64_t delay_ns = 0;
     double loss = 0.0;

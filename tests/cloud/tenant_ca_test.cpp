@@ -3,6 +3,8 @@
 // the trust-anchor bundle (served and on disk) follows; the state survives a restart.
 #include <catch2/catch.hpp>
 
+#include "cloud-stub/secret_file.h"
+#include "cloud-stub/store.h"
 #include "common/crypto/x509.h"
 #include "update_fixture.h"
 
@@ -119,4 +121,57 @@ TEST_CASE("a rotation request that is not one is refused") {
     CHECK(f.cloud->anonymous().post_json("/admin/v1/tenant-ca/rotate", nlohmann::json::object()).status == 401);
     CHECK(f.admin_raw("GET", "/admin/v1/tenant-ca/rotate").status == 405);
     CHECK(f.admin("GET", "/admin/v1/tenant-ca").at("tenant_cas").size() == 1);  // nothing rotated
+}
+
+namespace {
+
+// A tenant CA as a rotation makes it, written to the ".next" files a crash would leave behind.
+crypto::Certificate leave_next_ca(const std::filesystem::path& pki, std::int64_t now_s, std::uint8_t serial_byte) {
+    auto key = crypto::EcPrivateKey::generate();
+    crypto::CertificateRequest req;
+    req.common_name = "spherevp tenant CA (interrupted)";
+    req.role = crypto::CertificateRole::authority;
+    req.serial = Bytes(16, serial_byte);
+    req.not_before = now_s;
+    req.not_after = now_s + 365 * 86400;
+    auto cert = crypto::issue_certificate(req, key.public_key(), key, nullptr);
+    cloud::write_secret_file(pki / "tenant-ca.key.next", as_bytes(key.pem()));
+    write_file_atomic(pki / "tenant-ca.pem.next", as_bytes(cert.pem()));
+    return cert;
+}
+
+}  // namespace
+
+TEST_CASE("a rotation a crash interrupted is finished at the next start if the store committed it, else undone") {
+    UpdateFixture f;
+    const auto pki = std::filesystem::path(f.cloud->ready().at("tenant_ca").get<std::string>()).parent_path();
+    const auto db = std::filesystem::path(f.cloud->ready().at("db").get<std::string>());
+    const auto ca1 = crypto::Certificate::from_pem(f.cloud->tenant_ca_pem(), "tenant CA").serial_hex();
+
+    // Crashed after writing the new CA, before the store committed: forgotten at start.
+    REQUIRE(f.cloud->stop() == 0);
+    leave_next_ca(pki, f.now_s(), 0x41);
+    f.start();
+    CHECK(crypto::Certificate::from_pem(f.cloud->tenant_ca_pem(), "tenant CA").serial_hex() == ca1);
+    CHECK(!std::filesystem::exists(pki / "tenant-ca.pem.next"));
+    CHECK(!std::filesystem::exists(pki / "tenant-ca.key.next"));
+    CHECK(states(f) == std::map<std::string, std::string>{{ca1, "active"}});
+
+    // Crashed after the store committed, before the files were renamed: finished at start.
+    REQUIRE(f.cloud->stop() == 0);
+    const auto next = leave_next_ca(pki, f.now_s(), 0x42);
+    {
+        cloud::CloudStore store(db, f.clock.read().unix_ns());
+        const auto now = f.clock.read().unix_ns();
+        store.rotate_tenant_ca({next.serial_hex(), next.pem(), next.not_after(), now, {}, {}, {}}, f.now_s() + 3600,
+                               {0, now, "admin", "tenant-ca.rotate", next.serial_hex(), "ok", "", "interrupted"});
+    }
+    f.start();
+    CHECK(crypto::Certificate::from_pem(f.cloud->tenant_ca_pem(), "tenant CA").serial_hex() == next.serial_hex());
+    CHECK(!std::filesystem::exists(pki / "tenant-ca.pem.next"));
+    CHECK(states(f) == std::map<std::string, std::string>{{ca1, "trusted"}, {next.serial_hex(), "active"}});
+    // The finished CA issues: a device attesting now chains to it.
+    auto d = f.attested();
+    CHECK(!crypto::verify_certificate(crypto::Certificate::from_pem(d.certificate, "device"), next, f.now_s()));
+    CHECK(f.client(d).post_json("/v1/telemetry", one_record(1)).status == 200);
 }

@@ -110,7 +110,9 @@ TEST_CASE("report.html renders in headless Chromium with its bar charts, CDFs an
         }
     }
     CHECK(bars >= 20);
-    CHECK(painted_bars >= 2 * (bars - 3));  // two configurations; a few figures are 0 (firewall violations)
+    // Two configurations; a few figures are 0 in the default scenario (firewall violations, the
+    // cycles and instructions of the RT cores, which stay in reset), and 0 is not painted.
+    CHECK(painted_bars >= 2 * (bars - 7));
     CHECK(cdfs == 1);
     CHECK(timelines == 1);
 

@@ -117,7 +117,14 @@ void CortexM4::execute_blocks() {
         goto block_done;                         \
     } while (0)
 #define FAULT goto fault_exit
+// After a store: leave the block when the bus write asked for it (end_block_after_access).
+#define NEXT_STORE                                                  \
+    do {                                                            \
+        if (__builtin_expect(end_block_after_access_, 0)) goto store_exit; \
+        NEXT;                                                       \
+    } while (0)
 
+    end_block_after_access_ = false;  // asked for outside a store (exception stacking): moot
     while (cycles_ < stop_cycle_) {
         {
             const u32 pc = R[15];
@@ -176,6 +183,14 @@ void CortexM4::execute_blocks() {
         cycles_ += ip->cycles_before;
         R[15] = ip->pc;
         s_.itstate = ip->itstate;
+        continue;
+
+    store_exit:  // leave after the store at ip (completed): its bus write may move an interrupt line
+        end_block_after_access_ = false;
+        instructions_ += ip->insns_before + 1;
+        cycles_ += ip->cycles_before + ip->cycles;
+        R[15] = ip->pc + ip->size;
+        s_.itstate = it_advance(ip->itstate);
         continue;
 
     fault_exit:  // the instruction at ip raised a synchronous fault
@@ -545,12 +560,12 @@ void CortexM4::execute_blocks() {
         R[ip->rn] = addr + ip->imm; R[ip->rd] = EXT(v); NEXT; }                                    \
     L_##N##_LIT : { T v; if (!SVP_LOAD(T, ip->imm, v)) FAULT; R[ip->rd] = EXT(v); NEXT; }
 #define SVP_STORE_FORMS(N, T)                                                                      \
-    L_##N##_I : { if (!SVP_STORE(T, R[ip->rn] + ip->imm, R[ip->rd])) FAULT; NEXT; }               \
-    L_##N##_R : { if (!SVP_STORE(T, R[ip->rn] + (R[ip->rm] << ip->shift_n), R[ip->rd])) FAULT; NEXT; } \
+    L_##N##_I : { if (!SVP_STORE(T, R[ip->rn] + ip->imm, R[ip->rd])) FAULT; NEXT_STORE; }               \
+    L_##N##_R : { if (!SVP_STORE(T, R[ip->rn] + (R[ip->rm] << ip->shift_n), R[ip->rd])) FAULT; NEXT_STORE; } \
     L_##N##_PRE : { const u32 addr = R[ip->rn] + ip->imm; if (!SVP_STORE(T, addr, R[ip->rd])) FAULT; \
-        R[ip->rn] = addr; NEXT; }                                                                  \
+        R[ip->rn] = addr; NEXT_STORE; }                                                                  \
     L_##N##_POST : { const u32 addr = R[ip->rn]; if (!SVP_STORE(T, addr, R[ip->rd])) FAULT;       \
-        R[ip->rn] = addr + ip->imm; NEXT; }                                                        \
+        R[ip->rn] = addr + ip->imm; NEXT_STORE; }                                                        \
     L_##N##_LIT : { goto L_UDF; }
 #define SVP_U32(v) static_cast<u32>(v)
 #define SVP_S8(v) static_cast<u32>(static_cast<s32>(v))
@@ -612,7 +627,7 @@ void CortexM4::execute_blocks() {
             if (!SVP_STORE(u32, addr, R[ip->rd]) || !SVP_STORE(u32, addr + 4, R[ip->ra])) FAULT;
         }
         if (ip->flags & insn_flag::wback) R[ip->rn] = offset_addr;
-        NEXT;
+        NEXT_STORE;
     }
     L_LDM: L_LDM_PC: {
         const u32 list = ip->imm;
@@ -651,7 +666,7 @@ void CortexM4::execute_blocks() {
             addr += 4;
         }
         if (ip->flags & insn_flag::wback) R[ip->rn] = db ? base - 4 * n : base + 4 * n;
-        NEXT;
+        NEXT_STORE;
     }
     L_LDREX: L_LDREXB: L_LDREXH: {
         const u32 addr = R[ip->rn] + ip->imm;
@@ -842,6 +857,7 @@ void CortexM4::execute_blocks() {
 #undef NEXT
 #undef EXIT_TO
 #undef FAULT
+#undef NEXT_STORE
 }
 
 }  // namespace svp::armv7m
