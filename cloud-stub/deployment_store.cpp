@@ -255,7 +255,21 @@ std::optional<DeploymentRecord> DeploymentStore::deployment(std::int64_t group_i
     return d;
 }
 
-std::optional<RolloutRecord> DeploymentStore::rollout(std::int64_t deployment_id) { return read_rollout(db_, deployment_id); }
+std::vector<std::pair<std::int64_t, std::int64_t>> DeploymentStore::deployment_ids_newest_first(std::int64_t group_id) {
+    auto s = db_.prepare("SELECT deployment_id, version FROM deployments WHERE group_id = ?1 ORDER BY version DESC");
+    s.bind(1, group_id);
+    std::vector<std::pair<std::int64_t, std::int64_t>> out;
+    while (s.step()) out.emplace_back(s.int64(0), s.int64(1));
+    return out;
+}
+
+std::optional<RolloutRecord> DeploymentStore::rollout(std::int64_t deployment_id) {
+    // Most deployments have none: a cheap probe before the query with the outcome counts.
+    auto probe = db_.prepare("SELECT 1 FROM rollouts WHERE deployment_id = ?1");
+    probe.bind(1, deployment_id);
+    if (!probe.step()) return std::nullopt;
+    return read_rollout(db_, deployment_id);
+}
 
 OutcomeRecorded DeploymentStore::record_outcome(
     std::int64_t deployment_id, std::string_view device_id, std::string_view outcome, std::int64_t now_ns,

@@ -140,6 +140,9 @@ public:
     std::optional<DeploymentRecord> latest_deployment(std::int64_t group_id);
     std::vector<DeploymentRecord> deployments(std::int64_t group_id);  // oldest first
     std::optional<DeploymentRecord> deployment(std::int64_t group_id, std::int64_t version);
+    // The group's deployments as (deployment id, version), newest first, without their images:
+    // what an update check walks until it finds the one a device is offered.
+    std::vector<std::pair<std::int64_t, std::int64_t>> deployment_ids_newest_first(std::int64_t group_id);
 
     // Staged rollouts (rollout.h), with their outcome counts.
     std::optional<RolloutRecord> rollout(std::int64_t deployment_id);

@@ -25,12 +25,13 @@ protocol::ManifestImage manifest_image(const ImageRecord& r, const std::string& 
 
 std::optional<DeploymentRecord> ManifestSigner::offered(const GroupRecord& group, std::string_view device_id) {
     if (group.update_policy != "UpdateAll") return std::nullopt;
-    auto all = ctx_.deployments.deployments(group.group_id);
-    for (auto d = all.rbegin(); d != all.rend(); ++d) {
-        const auto rollout = ctx_.deployments.rollout(d->deployment_id);
-        if (!rollout || rollout->state == kRolloutComplete) return *d;
-        if (rollout->rolling() && !device_id.empty() && in_rollout_phase(device_id, d->deployment_id, rollout->percent()))
-            return *d;
+    // Newest first; usually the first one answers (no rollout, or a complete one).
+    for (const auto& [deployment_id, version] : ctx_.deployments.deployment_ids_newest_first(group.group_id)) {
+        const auto rollout = ctx_.deployments.rollout(deployment_id);
+        const bool offered = !rollout || rollout->state == kRolloutComplete ||
+                             (rollout->rolling() && !device_id.empty() &&
+                              in_rollout_phase(device_id, deployment_id, rollout->percent()));
+        if (offered) return ctx_.deployments.deployment(group.group_id, version);
         // Halted (withdrawn), or this device is not in the phase yet: the release before it.
     }
     return std::nullopt;
