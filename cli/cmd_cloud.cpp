@@ -1,7 +1,7 @@
 // `spherevp cloud serve|admin`: the cloud-stub security service and its administration.
 //
 //   spherevp cloud serve --db FILE [--listen 127.0.0.1:PORT] [--seed N] [--clock-file F] [--events F]
-//                        [--rate-limit RATE/BURST|off]
+//                        [--rate-limit RATE/BURST|off] [--defence-off NAME]...
 //     prints one JSON line when ready ({"listening": ..., "service_ca": ..., "admin_token_file": ...})
 //     and serves until SIGTERM or SIGINT (exit 0).
 //   spherevp cloud admin --url https://127.0.0.1:PORT --ca service-ca.pem --token-file F ACTION
@@ -9,7 +9,9 @@
 //             | release ID | claim ID PRODUCT GROUP | audit | telemetry | reports
 //             | products | create-product NAME | groups PRODUCT | create-group PRODUCT NAME
 //             | set-group PRODUCT GROUP | freeze PRODUCT GROUP | unfreeze PRODUCT GROUP
-//             | deploy PRODUCT GROUP IMAGE... | deployments PRODUCT GROUP | manifests PRODUCT GROUP
+//             | deploy PRODUCT GROUP IMAGE... [--phases P,.. --failure-threshold PCT [--min-outcomes N]]
+//             | deployments PRODUCT GROUP | advance-rollout PRODUCT GROUP VERSION | manifests PRODUCT GROUP
+//             | tenant-ca | rotate-tenant-ca [--overlap S]
 //             | publish-os FEED IMAGE... | os-feeds | default-group [PRODUCT GROUP]
 #include <cctype>
 #include <iostream>
@@ -18,6 +20,7 @@
 
 #include "cli/command.h"
 #include "cloud-stub/cloud_client.h"
+#include "cloud-stub/cloud_defences.h"
 #include "cloud-stub/cloud_service.h"
 #include "cloud-stub/rate_limiter.h"
 #include "common/crypto/x509.h"
@@ -30,6 +33,7 @@ void add_serve(CLI::App& group) {
     static cloud::ServeConfig config;
     static std::string db, listen = "127.0.0.1:0", clock_file, events_file, rate_limit;
     static std::uint64_t seed = 0;
+    static std::vector<std::string> defences_off;
     auto* cmd = group.add_subcommand("serve", "run the security service (HTTPS, SQLite) until SIGTERM or SIGINT");
     cmd->add_option("--db", db, "SQLite database file; its PKI and admin token are kept next to it")->required();
     cmd->add_option("--listen", listen, "loopback HOST:PORT to listen on; port 0 picks a free one")->capture_default_str();
@@ -40,8 +44,12 @@ void add_serve(CLI::App& group) {
     cmd->add_option("--rate-limit", rate_limit,
                     "each device's request budget: RATE/BURST (default 1/60: sixty at once, then one a second), "
                     "or off (tests of what the limit defends only)");
+    cmd->add_option("--defence-off", defences_off,
+                    "switch off one of the cloud's defences (repeatable; regression-power runs only): " +
+                        cloud::defence::cloud_defence_names());
     set_action(cmd, [seed_opt] {
         config.db = db;
+        config.defences = cloud::defence::defences_off(defences_off);
         if (!rate_limit.empty()) config.device_rate_limit = cloud::RateLimit::parse(rate_limit);
         if (seed_opt->count() > 0) config.seed = seed;
         if (!clock_file.empty()) config.clock_file = clock_file;
@@ -316,12 +324,24 @@ void add_deployment_actions(CLI::App& admin) {
 
     static std::string d_product, d_group;
     static std::vector<std::string> d_images, d_requires;
+    static std::vector<int> d_phases;
+    static int d_threshold = 0, d_min_outcomes = 0;
     auto* deploy = admin.add_subcommand("deploy", "give a device group a new deployment (a set of uploaded app images)");
     deploy->add_option("product", d_product, "product name or GUID")->required();
     deploy->add_option("group", d_group, "group name")->required();
     deploy->add_option("images", d_images, "image ids (measurement or sha256); none deploys no apps");
     deploy->add_option("--requires", d_requires, "COMPONENT:MIN_VERSION every image needs installed (e.g. the OS)");
+    deploy->add_option("--phases", d_phases, "stage the rollout: percentages of the group, ascending (10 = 10 % canaries, "
+                                              "then the rest once advanced)")
+        ->delimiter(',')
+        ->check(CLI::Range(1, 100));
+    deploy->add_option("--failure-threshold", d_threshold, "with --phases: halt when this percentage of reported installs failed")
+        ->check(CLI::Range(1, 100));
+    deploy->add_option("--min-outcomes", d_min_outcomes, "with --phases: outcomes needed before the threshold is judged (default 1)")
+        ->check(CLI::PositiveNumber);
     set_action(deploy, [] {
+        if (d_phases.empty() != (d_threshold == 0))
+            throw InputError("deploy: --phases and --failure-threshold go together (a staged rollout needs both)");
         nlohmann::json requires_ = nlohmann::json::array();
         for (const auto& r : d_requires) {
             auto colon = r.rfind(':');
@@ -330,6 +350,10 @@ void add_deployment_actions(CLI::App& admin) {
         }
         nlohmann::json body = {{"images", d_images}};
         if (!requires_.empty()) body["requires"] = requires_;
+        if (!d_phases.empty()) {
+            body["rollout"] = {{"phases", d_phases}, {"failure_threshold_percent", d_threshold}};
+            if (d_min_outcomes > 0) body["rollout"]["min_outcomes"] = d_min_outcomes;
+        }
         return with_client([&](cloud::CloudClient& c) { return c.post_json(group_path(d_product, d_group) + "/deployments", body); });
     });
 
@@ -339,6 +363,31 @@ void add_deployment_actions(CLI::App& admin) {
     deployments->add_option("group", l_group, "group name")->required();
     set_action(deployments, [] {
         return with_client([](cloud::CloudClient& c) { return c.get(group_path(l_product, l_group) + "/deployments"); });
+    });
+
+    static std::string a_product, a_group;
+    static std::int64_t a_version = 0;
+    auto* advance = admin.add_subcommand("advance-rollout", "move a staged rollout to its next phase (the last: the whole group)");
+    advance->add_option("product", a_product, "product name or GUID")->required();
+    advance->add_option("group", a_group, "group name")->required();
+    advance->add_option("deployment", a_version, "the deployment's version")->required()->check(CLI::PositiveNumber);
+    set_action(advance, [] {
+        return with_client([](cloud::CloudClient& c) {
+            return c.request("POST", group_path(a_product, a_group) + "/deployments/" + std::to_string(a_version) + "/advance");
+        });
+    });
+
+    set_action(admin.add_subcommand("tenant-ca", "list the tenant CAs: active, trusted in their overlap, retired"),
+               [] { return with_client([](cloud::CloudClient& c) { return c.get("/admin/v1/tenant-ca"); }); });
+    static std::int64_t r_overlap = -1;
+    auto* rotate = admin.add_subcommand("rotate-tenant-ca", "issue device certificates from a new tenant CA from now on");
+    rotate->add_option("--overlap", r_overlap, "seconds the previous CA stays trusted (default 86400: its last certificates "
+                                               "expire; 0: retire it now, every device attests again)")
+        ->check(CLI::NonNegativeNumber);
+    set_action(rotate, [] {
+        nlohmann::json body = nlohmann::json::object();
+        if (r_overlap >= 0) body["overlap_s"] = r_overlap;
+        return with_client([&](cloud::CloudClient& c) { return c.post_json("/admin/v1/tenant-ca/rotate", body); });
     });
 
     static std::string m_product, m_group;

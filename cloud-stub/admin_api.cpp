@@ -122,7 +122,8 @@ ApiResponse AdminApi::list_devices(const ApiRequest&, RequestScope& scope) {
                    {"group", group->name},
                    {"claimed", d.group_id.has_value()},
                    {"installed", d.installed.empty() ? ojson(nullptr) : ojson::parse(d.installed)},
-                   {"installed_ns", optional_ns(d.installed_ns)}};
+                   {"installed_ns", optional_ns(d.installed_ns)},
+                   {"manifest_seen", d.manifest_seen}};
         auto certs = ctx_.store.certificates(d.device_id);
         j["certificates"] = certs.size();
         if (!certs.empty())

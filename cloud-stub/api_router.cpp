@@ -36,7 +36,7 @@ std::string printable(std::string_view text) {
 
 ApiRouter::ApiRouter(ServiceContext& context, const AdminToken& token)
     : ctx_(context), attestation_(context), telemetry_(context), updates_(context), reports_(context),
-      admin_(context, token), deployments_(context) {
+      admin_(context, token), deployments_(context), tenant_cas_(context) {
     auto bind = [](auto* api, auto method) {
         return [api, method](const ApiRequest& r, RequestScope& s) { return (api->*method)(r, s); };
     };
@@ -47,6 +47,10 @@ ApiRouter::ApiRouter(ServiceContext& context, const AdminToken& token)
         {"POST", {"v1", "updates", "check"}, "update.check", Area::updates, bind(&updates_, &UpdateApi::check)},
         {"GET", {"v1", "images", "{sha256}"}, "image.download", Area::updates, bind(&updates_, &UpdateApi::image)},
         {"GET", {"v1", "update-key"}, "update.key", Area::updates, bind(&updates_, &UpdateApi::update_key)},
+        {"POST", {"v1", "updates", "outcome"}, "update.outcome", Area::updates, bind(&updates_, &UpdateApi::outcome)},
+        {"GET", {"v1", "tenant-ca"}, "tenant-ca.bundle", Area::attestation, bind(&tenant_cas_, &TenantCaApi::bundle)},
+        {"GET", {"admin", "v1", "tenant-ca"}, "tenant-ca.list", Area::admin, bind(&tenant_cas_, &TenantCaApi::list)},
+        {"POST", {"admin", "v1", "tenant-ca", "rotate"}, "tenant-ca.rotate", Area::admin, bind(&tenant_cas_, &TenantCaApi::rotate)},
         {"POST", {"v1", "reports"}, "reports.upload", Area::reports, bind(&reports_, &ReportApi::upload)},
         {"POST", {"admin", "v1", "images"}, "image.upload", Area::admin, bind(&admin_, &AdminApi::upload_image)},
         {"GET", {"admin", "v1", "images"}, "image.list", Area::admin, bind(&admin_, &AdminApi::list_images)},
@@ -67,6 +71,7 @@ ApiRouter::ApiRouter(ServiceContext& context, const AdminToken& token)
         {"POST", {"admin", "v1", "products", "{product}", "groups", "{group}", "unfreeze"}, "group.unfreeze", Area::admin, bind(&deployments_, &DeploymentApi::unfreeze_group)},
         {"POST", {"admin", "v1", "products", "{product}", "groups", "{group}", "deployments"}, "deployment.create", Area::admin, bind(&deployments_, &DeploymentApi::deploy)},
         {"GET", {"admin", "v1", "products", "{product}", "groups", "{group}", "deployments"}, "deployment.list", Area::admin, bind(&deployments_, &DeploymentApi::list_deployments)},
+        {"POST", {"admin", "v1", "products", "{product}", "groups", "{group}", "deployments", "{version}", "advance"}, "rollout.advance", Area::admin, bind(&deployments_, &DeploymentApi::advance_rollout)},
         {"GET", {"admin", "v1", "products", "{product}", "groups", "{group}", "manifests"}, "manifest.list", Area::admin, bind(&deployments_, &DeploymentApi::list_manifests)},
         {"GET", {"admin", "v1", "products", "{product}", "groups", "{group}", "manifests", "{version}"}, "manifest.get", Area::admin, bind(&deployments_, &DeploymentApi::get_manifest)},
         {"POST", {"admin", "v1", "os-feeds", "{feed}", "releases"}, "os.publish", Area::admin, bind(&deployments_, &DeploymentApi::publish_os)},
@@ -97,6 +102,7 @@ ApiResponse ApiRouter::handle(const ApiRequest& request) {
     scope.connection = request.connection;
     const EventType* refused = &ev::cloud_http_refused;
     try {
+        tenant_cas_.retire_due();
         scope.target = parse_target(request.target);
         const Route* route = match(request, scope);
         scope.action = std::string(route->action);

@@ -9,6 +9,7 @@
 //   POST    /v1/updates/check                 device (mTLS) UpdateApi::check
 //   GET     /v1/images/{sha256}               device (mTLS) UpdateApi::image
 //   GET     /v1/update-key                    anyone        UpdateApi::update_key
+//   POST    /v1/updates/outcome               device (mTLS) UpdateApi::outcome
 //   POST    /v1/reports                       device (mTLS) ReportApi::upload
 //   POST    /admin/v1/images                  admin token   AdminApi::upload_image
 //   GET     /admin/v1/images                  admin token   AdminApi::list_images
@@ -20,6 +21,9 @@
 //   GET     /admin/v1/audit                   admin token   AdminApi::audit_log
 //   GET     /admin/v1/telemetry               admin token   AdminApi::telemetry
 //   GET     /admin/v1/reports                 admin token   AdminApi::reports
+//   GET     /v1/tenant-ca                     anyone        TenantCaApi::bundle
+//   GET     /admin/v1/tenant-ca               admin token   TenantCaApi::list
+//   POST    /admin/v1/tenant-ca/rotate        admin token   TenantCaApi::rotate
 //   ...     /admin/v1/products..., /admin/v1/os-feeds..., /admin/v1/default-group
 //                                             admin token   DeploymentApi (deployment_api.h)
 //
@@ -36,6 +40,7 @@
 #include "cloud-stub/deployment_api.h"
 #include "cloud-stub/report_api.h"
 #include "cloud-stub/telemetry_api.h"
+#include "cloud-stub/tenant_ca_api.h"
 #include "cloud-stub/update_api.h"
 #include "common/image/image_format.h"
 
@@ -54,6 +59,7 @@ public:
     ApiRouter(ServiceContext& context, const AdminToken& token);
 
     ApiResponse handle(const ApiRequest& request);
+    TenantCaApi& tenant_cas() { return tenant_cas_; }
 
     // The largest body the HTTPS server should read for a request with this header: large
     // only for an authenticated image upload (or a device's report upload over mutual TLS),
@@ -88,6 +94,7 @@ private:
     ReportApi reports_;
     AdminApi admin_;
     DeploymentApi deployments_;
+    TenantCaApi tenant_cas_;
     std::vector<Route> routes_;
     std::uint64_t unaudited_refusals_ = 0;
 };

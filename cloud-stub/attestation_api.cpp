@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cloud-stub/cloud_defences.h"
 #include "cloud-stub/json_body.h"
 #include "common/util/input_error.h"
 
@@ -67,7 +68,7 @@ ApiResponse AttestationApi::quote(const ApiRequest& request, RequestScope& scope
         // Refused: the nonce is spent all the same. A validly signed quote on a fresh nonce
         // still takes its order for the clone rule, and quarantines the device if it trips it.
         const bool counts = signature_valid && now <= nonce.expires_ns;
-        const auto spent = ctx_.store.spend_nonce(nonce.nonce, device_id, now, counts, kCloneQuarantineReason);
+        const auto spent = ctx_.store.spend_nonce(nonce.nonce, device_id, now, counts, kCloneQuarantineReason, rules());
         if (spent.cloned)
             ctx_.events.emit(ev::cloud_identity_cloned, {{"device", device_id},
                                                          {"rule", "overlapping-attestations"},
@@ -89,22 +90,28 @@ ApiResponse AttestationApi::quote(const ApiRequest& request, RequestScope& scope
         nonce.nonce, device_id, record, now,
         {0, now, device_id, scope.action, device_id, "ok", "",
          fmt::format("certificate {} valid until {}; {} measurements", record.serial, record.not_after_s,
-                     quote.measurements.size())});
+                     quote.measurements.size())},
+        rules());
     if (first) ctx_.events.emit(ev::cloud_device_registered, {{"device", device_id}});
     ctx_.events.emit(ev::cloud_attest_accepted,
                      {{"device", device_id}, {"serial", record.serial}, {"not_after", record.not_after_s}});
     return {200, {{"certificate", record.pem}, {"serial", record.serial}, {"not_after", record.not_after_s}}};
 }
 
+AttestationRules AttestationApi::rules() const {
+    return {ctx_.defences.on(defence::nonce_freshness), ctx_.defences.on(defence::clone_detection)};
+}
+
 NonceRecord AttestationApi::check_nonce_issued(const protocol::Quote& quote, const std::string& device_id) {
     auto issued = ctx_.store.find_nonce(to_hex(quote.nonce));
     if (!issued) refuse("stale-nonce", "this nonce was never issued, or expired and was forgotten");
     if (issued->device_id != device_id) refuse("stale-nonce", "this nonce was issued to another device");
-    if (issued->used_ns) refuse("stale-nonce", "this nonce was already used (replay)");
     return *issued;
 }
 
 void AttestationApi::check_nonce_fresh(const NonceRecord& nonce, std::int64_t now_ns) {
+    if (!ctx_.defences.on(defence::nonce_freshness)) return;
+    if (nonce.used_ns) refuse("stale-nonce", "this nonce was already used (replay)");
     if (now_ns > nonce.expires_ns)
         refuse("stale-nonce", fmt::format("this nonce expired {} ms ago", (now_ns - nonce.expires_ns) / 1'000'000));
 }
@@ -124,7 +131,7 @@ void AttestationApi::check_device_not_revoked(const std::string& device_id) {
 
 void AttestationApi::check_identity_not_cloned(const NonceRecord& nonce, const std::string& device_id,
                                                bool signature_valid, const RequestScope& scope) {
-    if (!signature_valid) return;
+    if (!ctx_.defences.on(defence::clone_detection) || !signature_valid) return;
     const auto prior = ctx_.store.last_quote_order(device_id);
     if (prior <= nonce.issued_order) return;
     refuse("cloned-identity",
@@ -139,6 +146,7 @@ void AttestationApi::check_device_not_quarantined(const std::string& device_id) 
 }
 
 void AttestationApi::check_measurements_known(const protocol::Quote& quote) {
+    if (!ctx_.defences.on(defence::known_good_measurements)) return;
     if (quote.measurements.empty()) refuse("unknown-measurement", "the quote measures no boot stage");
     for (std::size_t i = 0; i < quote.measurements.size(); ++i) {
         const auto& m = quote.measurements[i];

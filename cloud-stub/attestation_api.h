@@ -4,8 +4,8 @@
 //   POST /v1/attestation/quote      a signed Quote -> a 24-hour device certificate
 //
 // A quote passes six named checks, in this order, each refusing with its own reason:
-//   check_nonce_issued,
-//   check_nonce_fresh            "stale-nonce"          issued to this device, first use, unexpired
+//   check_nonce_issued           "stale-nonce"          issued, to this device
+//   check_nonce_fresh            "stale-nonce"          first use, unexpired (C2)
 //   verify_quote_signature       "bad-signature"        ECDSA P-256 by the key the device id names
 //   check_device_not_revoked     "revoked"
 //   check_identity_not_cloned    "cloned-identity"      the rule below
@@ -57,6 +57,8 @@ public:
                                    const RequestScope& scope);
     void check_device_not_quarantined(const std::string& device_id);
     void check_measurements_known(const protocol::Quote& quote);
+    // What the store enforces as it spends the nonce (the same switches as the checks above).
+    AttestationRules rules() const;
 
 private:
     ServiceContext& ctx_;

@@ -8,6 +8,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
 
+#include "cloud-stub/cloud_defences.h"
 #include "cloud-stub/https_server.h"
 #include "cloud-stub/schema.h"
 #include "cloud-stub/tls_server_context.h"
@@ -81,22 +82,27 @@ std::string endpoint_text(const asio::ip::tcp::endpoint& e) {
 }  // namespace
 
 CloudService::CloudService(const ServeConfig& config)
-    : clock_(make_clock(config)),
+    : defences_(config.defences),
+      clock_(make_clock(config)),
       sync_(config.clock_file ? protocol::SimSync::try_open(*config.clock_file) : std::nullopt),
       random_(make_random(config)),
       store_(checked_db(config.db), clock_.now_unix_ns()),
       deployments_(store_.database()),
-      pki_(ServicePki::load_or_create(sibling(config.db, ".pki"), clock_.now_unix_s(), random_)),
+      pki_(ServicePki::load_or_create(sibling(config.db, ".pki"), clock_.now_unix_s(), random_,
+                                      [this](const std::string& serial) { return store_.tenant_ca_active(serial); })),
       token_(AdminToken::load_or_create(sibling(config.db, ".admin-token"), random_)),
       events_(clock_, config.events_file),
-      context_{store_, deployments_, pki_, clock_, random_, events_, limits_},
+      context_{store_, deployments_, pki_, clock_, random_, events_, limits_, defences_},
       router_(context_, token_) {
+    router_.tenant_cas().load_history();
     if (config.device_rate_limit) limits_.devices = RateLimiter(*config.device_rate_limit);
     // A copy of the clock (it shares the mapped file): the log outlives no object of ours.
     log::set_time_source([clock = clock_] { return clock.event_time_ns(); });
     events_.emit(ev::cloud_service_started, {{"schema", store_.schema_version()},
                                              {"pki", pki_.created() ? "created" : "loaded"},
                                              {"seeded", config.seed.has_value()}});
+    for (const auto& name : defences_.off())
+        events_.emit(ev::sim_defence_off, {{"defence", name}, {"layer", defence::kLayer}});
 }
 
 void CloudService::serve(const std::string& listen, const std::function<void(const nlohmann::ordered_json&)>& on_ready) {
@@ -104,7 +110,8 @@ void CloudService::serve(const std::string& listen, const std::function<void(con
     std::signal(SIGPIPE, SIG_IGN);  // a reader of stdout that went away must not kill the service
 
     asio::io_context io(1);
-    auto tls = make_server_tls_context(pki_, clock_);
+    const TenantTrust trust{pki_, clock_};
+    auto tls = make_server_tls_context(trust);
     std::optional<HttpsServer> listener;
     try {
         listener.emplace(io, endpoint, tls, router_, !clock_.is_simulated(), sync_ ? &*sync_ : nullptr);
@@ -124,6 +131,7 @@ void CloudService::serve(const std::string& listen, const std::function<void(con
                                     {"service_ca", pki_.paths().service_ca().string()},
                                     {"admin_token_file", token_.path().string()},
                                     {"tenant_ca", pki_.paths().tenant_ca().string()},
+                                    {"tenant_ca_bundle", pki_.paths().tenant_ca_bundle().string()},
                                     {"update_key", pki_.paths().update_key_public().string()},
                                     {"db", store_.path().string()},
                                     {"pid", ::getpid()}};

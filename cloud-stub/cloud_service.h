@@ -20,6 +20,7 @@
 
 #include "cloud-stub/admin_token.h"
 #include "cloud-stub/api_router.h"
+#include "common/defences/defences.h"
 
 namespace svp::cloud {
 
@@ -29,6 +30,7 @@ struct ServeConfig {
     std::optional<std::filesystem::path> clock_file;      // --clock-file: the runner's clock
     std::optional<std::filesystem::path> events_file;     // --events: JSON lines
     std::optional<RateLimit> device_rate_limit;           // --rate-limit: per device (default kDefaultDeviceRateLimit)
+    DefenceSet defences;                                  // --defence-off: cloud checks switched off (regression power)
 };
 
 class CloudService {
@@ -50,6 +52,7 @@ public:
     const ServiceClock& clock() const { return clock_; }
 
 private:
+    DefenceSet defences_;
     ServiceClock clock_;
     // With a simulation's SimSync file as --clock-file: per-connection quiescence reports.
     std::optional<protocol::SimSync> sync_;

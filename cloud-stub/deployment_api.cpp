@@ -266,7 +266,9 @@ ApiResponse DeploymentApi::deploy(const ApiRequest& request, RequestScope& scope
     ProductRecord product;
     auto g = group_param(scope, &product);
     auto body = parse_json_object(request.body);
-    allow_fields(body, {"images", "requires"});
+    allow_fields(body, {"images", "requires", "rollout"});
+    std::optional<RolloutPlan> rollout;
+    if (body.contains("rollout")) rollout = parse_rollout_plan(body["rollout"]);
     auto it = body.find("images");
     if (it == body.end() || !it->is_array()) malformed("'images' must be an array of image ids");
     if (it->size() > kMaxImagesPerDeployment) malformed(fmt::format("at most {} images per deployment", kMaxImagesPerDeployment));
@@ -316,15 +318,20 @@ ApiResponse DeploymentApi::deploy(const ApiRequest& request, RequestScope& scope
                           {"requires", nlohmann::ordered_json::parse(images.back().requires_json)}});
     }
     const auto now = ctx_.clock.now_unix_ns();
-    auto d = ctx_.deployments.add_deployment(g.group_id, images, now,
-                                             {0, now, "admin", scope.action, scope.subject, "ok", "",
-                                              fmt::format("{} images", images.size())});
-    ctx_.events.emit(ev::cloud_admin_deployed, {{"product", product.name},
-                                                {"group", g.name},
-                                                {"deployment", d.version},
-                                                {"images", images.size()}});
-    return {201, {{"product", product.name}, {"group", g.name}, {"deployment", d.version}, {"created_ns", now},
-                  {"images", listed}, {"frozen", g.frozen}}};
+    auto d = ctx_.deployments.add_deployment(
+        g.group_id, images, now,
+        {0, now, "admin", scope.action, scope.subject, "ok", "",
+         rollout ? fmt::format("{} images, staged: phases {}, halt at {} % failures", images.size(),
+                               phases_json(rollout->phases), rollout->failure_threshold_percent)
+                 : fmt::format("{} images", images.size())},
+        rollout);
+    Fields fields = {{"product", product.name}, {"group", g.name}, {"deployment", d.version}, {"images", images.size()}};
+    if (rollout) fields["phases"] = phases_json(rollout->phases);
+    ctx_.events.emit(ev::cloud_admin_deployed, std::move(fields));
+    ojson response = {{"product", product.name}, {"group", g.name}, {"deployment", d.version}, {"created_ns", now},
+                      {"images", listed}, {"frozen", g.frozen}};
+    if (auto r = ctx_.deployments.rollout(d.deployment_id)) response["rollout"] = r->to_json();
+    return {201, response};
 }
 
 ApiResponse DeploymentApi::list_deployments(const ApiRequest&, RequestScope& scope) {
@@ -335,9 +342,45 @@ ApiResponse DeploymentApi::list_deployments(const ApiRequest&, RequestScope& sco
         ojson images = ojson::array();
         for (const auto& img : d.images)
             images.push_back({{"measurement", img.measurement}, {"requires", ojson::parse(img.requires_json)}});
-        list.push_back({{"deployment", d.version}, {"created_ns", d.created_ns}, {"images", images}});
+        ojson entry = {{"deployment", d.version}, {"created_ns", d.created_ns}, {"images", images}};
+        auto r = ctx_.deployments.rollout(d.deployment_id);
+        entry["rollout"] = r ? ojson(r->to_json()) : ojson(nullptr);
+        list.push_back(std::move(entry));
     }
     return {200, {{"group", g.name}, {"deployments", list}}};
+}
+
+ApiResponse DeploymentApi::advance_rollout(const ApiRequest&, RequestScope& scope) {
+    allow_only(scope, {});
+    ProductRecord product;
+    auto g = group_param(scope, &product);
+    const auto& text = scope.params.at("version");
+    std::int64_t version = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
+    if (ec != std::errc() || end != text.data() + text.size() || version <= 0) malformed("a deployment is named by its version, a positive integer");
+    auto d = ctx_.deployments.deployment(g.group_id, version);
+    if (!d) throw ApiError(404, reason::not_found, fmt::format("group '{}' has no deployment {}", g.name, version));
+    scope.subject = fmt::format("{}/{} deployment {}", product.name, g.name, version);
+    auto r = ctx_.deployments.rollout(d->deployment_id);
+    if (!r) throw ApiError(409, "not-in-rollout", fmt::format("deployment {} went to the whole group at once", version));
+    if (!r->rolling())
+        throw ApiError(409, "rollout-" + r->state,
+                       fmt::format("deployment {}'s rollout is {}{}", version, r->state,
+                                   r->halt_reason.empty() ? "" : ": " + r->halt_reason));
+    const auto now = ctx_.clock.now_unix_ns();
+    auto after = ctx_.deployments.advance_rollout(
+        d->deployment_id, now,
+        {0, now, "admin", scope.action, scope.subject, "ok", "",
+         fmt::format("phase {} of {}: {} %", r->phase + 2, r->plan.phases.size(), r->plan.phases.at(r->phase + 1))});
+    after.outcomes = r->outcomes;
+    after.failures = r->failures;
+    ctx_.events.emit(ev::cloud_rollout_advanced, {{"product", product.name},
+                                                  {"group", g.name},
+                                                  {"deployment", version},
+                                                  {"phase", after.phase + 1},
+                                                  {"percent", after.percent()},
+                                                  {"state", after.state}});
+    return {200, {{"product", product.name}, {"group", g.name}, {"deployment", version}, {"rollout", after.to_json()}}};
 }
 
 ApiResponse DeploymentApi::list_manifests(const ApiRequest&, RequestScope& scope) {

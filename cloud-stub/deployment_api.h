@@ -10,7 +10,9 @@
 //   POST  /products/{product}/groups/{group}/freeze  stop re-signing: its manifest will expire (U7)
 //   POST  /products/{product}/groups/{group}/unfreeze
 //   POST  /products/{product}/groups/{group}/deployments  {"images": [ID | {"id", "requires"?}...], "requires"?} -> 201
-//   GET   /products/{product}/groups/{group}/deployments
+//        ... "rollout"?: {"phases": [10, ...], "failure_threshold_percent", "min_outcomes"?}: staged (rollout.h)
+//   GET   /products/{product}/groups/{group}/deployments          each with its rollout's state, or null
+//   POST  /products/{product}/groups/{group}/deployments/{version}/advance   a rollout's next phase
 //   GET   /products/{product}/groups/{group}/manifests             every manifest signed for it (no bodies)
 //   GET   /products/{product}/groups/{group}/manifests/{version}   one, exactly as served: {"manifest": ...} (U6)
 //   POST  /os-feeds/{feed}/releases                  {"images": [ID...]} -> 201
@@ -48,6 +50,7 @@ public:
     ApiResponse unfreeze_group(const ApiRequest& request, RequestScope& scope);
     ApiResponse deploy(const ApiRequest& request, RequestScope& scope);
     ApiResponse list_deployments(const ApiRequest& request, RequestScope& scope);
+    ApiResponse advance_rollout(const ApiRequest& request, RequestScope& scope);
     ApiResponse list_manifests(const ApiRequest& request, RequestScope& scope);
     ApiResponse get_manifest(const ApiRequest& request, RequestScope& scope);
     ApiResponse publish_os(const ApiRequest& request, RequestScope& scope);

@@ -1,5 +1,7 @@
 #include "cloud-stub/deployment_store.h"
 
+#include <fmt/format.h>
+
 #include "common/image/image_format.h"
 
 namespace svp::cloud {
@@ -25,10 +27,35 @@ std::string select_groups(std::string_view where) {
     return "SELECT " + std::string(kGroupColumns) + " FROM device_groups " + std::string(where);
 }
 
-constexpr std::string_view kManifestColumns = "version, group_id, expires_s, signed_ns, content, json";
+constexpr std::string_view kManifestColumns = "version, group_id, expires_s, signed_ns, content, json, deployment_id";
 
 ManifestRecord read_manifest(const Statement& s) {
-    return {static_cast<std::uint64_t>(s.int64(0)), s.int64(1), s.int64(2), s.int64(3), s.text(4), s.text(5)};
+    return {static_cast<std::uint64_t>(s.int64(0)), s.int64(1), s.int64(2), s.int64(3), s.text(4), s.text(5), s.int64(6)};
+}
+
+std::optional<RolloutRecord> read_rollout(Database& db, std::int64_t deployment_id) {
+    auto s = db.prepare(
+        "SELECT r.deployment_id, d.group_id, d.version, r.phases, r.phase, r.failure_threshold_percent, r.min_outcomes, "
+        "r.state, r.changed_ns, r.halt_reason, "
+        "(SELECT COUNT(*) FROM rollout_outcomes o WHERE o.deployment_id = r.deployment_id), "
+        "(SELECT COUNT(*) FROM rollout_outcomes o WHERE o.deployment_id = r.deployment_id AND o.outcome != 'success') "
+        "FROM rollouts r JOIN deployments d ON d.deployment_id = r.deployment_id WHERE r.deployment_id = ?1");
+    s.bind(1, deployment_id);
+    if (!s.step()) return std::nullopt;
+    RolloutRecord r;
+    r.deployment_id = s.int64(0);
+    r.group_id = s.int64(1);
+    r.deployment_version = s.int64(2);
+    r.plan.phases = phases_from_json(s.text(3));
+    r.phase = static_cast<int>(s.int64(4));
+    r.plan.failure_threshold_percent = static_cast<int>(s.int64(5));
+    r.plan.min_outcomes = static_cast<int>(s.int64(6));
+    r.state = s.text(7);
+    r.changed_ns = s.int64(8);
+    r.halt_reason = s.text(9);
+    r.outcomes = static_cast<int>(s.int64(10));
+    r.failures = static_cast<int>(s.int64(11));
+    return r;
 }
 
 std::int64_t insert_group(Database& db, const GroupRecord& g) {
@@ -173,7 +200,8 @@ void DeploymentStore::set_default_group(std::int64_t group_id, const AuditRecord
 }
 
 DeploymentRecord DeploymentStore::add_deployment(std::int64_t group_id, const std::vector<DeploymentImage>& images,
-                                                 std::int64_t now_ns, const AuditRecord& audit) {
+                                                 std::int64_t now_ns, const AuditRecord& audit,
+                                                 const std::optional<RolloutPlan>& rollout) {
     Transaction tx(db_);
     DeploymentRecord d;
     d.group_id = group_id;
@@ -194,6 +222,15 @@ DeploymentRecord DeploymentStore::add_deployment(std::int64_t group_id, const st
         s.bind(4, images[i].requires_json).run();
         s.reset();
     }
+    if (rollout)
+        db_.prepare("INSERT INTO rollouts(deployment_id, phases, phase, failure_threshold_percent, min_outcomes, state, "
+                    "changed_ns) VALUES (?1, ?2, 0, ?3, ?4, 'rolling', ?5)")
+            .bind(1, d.deployment_id)
+            .bind(2, phases_json(rollout->phases))
+            .bind(3, std::int64_t{rollout->failure_threshold_percent})
+            .bind(4, std::int64_t{rollout->min_outcomes})
+            .bind(5, now_ns)
+            .run();
     insert_audit(db_, audit);
     tx.commit();
     return d;
@@ -207,6 +244,86 @@ std::optional<DeploymentRecord> DeploymentStore::latest_deployment(std::int64_t 
     DeploymentRecord d{s.int64(0), s.int64(1), s.int64(2), s.int64(3), {}};
     d.images = deployment_images(db_, d.deployment_id);
     return d;
+}
+
+std::optional<DeploymentRecord> DeploymentStore::deployment(std::int64_t group_id, std::int64_t version) {
+    auto s = db_.prepare("SELECT deployment_id, group_id, version, created_ns FROM deployments WHERE group_id = ?1 AND version = ?2");
+    s.bind(1, group_id).bind(2, version);
+    if (!s.step()) return std::nullopt;
+    DeploymentRecord d{s.int64(0), s.int64(1), s.int64(2), s.int64(3), {}};
+    d.images = deployment_images(db_, d.deployment_id);
+    return d;
+}
+
+std::vector<std::pair<std::int64_t, std::int64_t>> DeploymentStore::deployment_ids_newest_first(std::int64_t group_id) {
+    auto s = db_.prepare("SELECT deployment_id, version FROM deployments WHERE group_id = ?1 ORDER BY version DESC");
+    s.bind(1, group_id);
+    std::vector<std::pair<std::int64_t, std::int64_t>> out;
+    while (s.step()) out.emplace_back(s.int64(0), s.int64(1));
+    return out;
+}
+
+std::optional<RolloutRecord> DeploymentStore::rollout(std::int64_t deployment_id) {
+    // Most deployments have none: a cheap probe before the query with the outcome counts.
+    auto probe = db_.prepare("SELECT 1 FROM rollouts WHERE deployment_id = ?1");
+    probe.bind(1, deployment_id);
+    if (!probe.step()) return std::nullopt;
+    return read_rollout(db_, deployment_id);
+}
+
+OutcomeRecorded DeploymentStore::record_outcome(
+    std::int64_t deployment_id, std::string_view device_id, std::string_view outcome, std::int64_t now_ns,
+    const AuditRecord& audit, const std::function<std::optional<std::string>(const RolloutRecord&)>& halt_reason) {
+    Transaction tx(db_);
+    OutcomeRecorded out;
+    auto before = read_rollout(db_, deployment_id);
+    if (!before) throw DatabaseError("record_outcome: deployment " + std::to_string(deployment_id) + " has no rollout");
+    // A failure stands: a later success does not overwrite it.
+    db_.prepare("INSERT INTO rollout_outcomes(deployment_id, device_id, outcome, phase, reported_ns) VALUES (?1, ?2, ?3, ?4, ?5) "
+                "ON CONFLICT(deployment_id, device_id) DO UPDATE SET outcome = excluded.outcome, phase = excluded.phase, "
+                "reported_ns = excluded.reported_ns WHERE rollout_outcomes.outcome = 'success'")
+        .bind(1, deployment_id)
+        .bind(2, device_id)
+        .bind(3, outcome)
+        .bind(4, std::int64_t{before->phase})
+        .bind(5, now_ns)
+        .run();
+    out.stored = db_.changes() == 1;
+    insert_audit(db_, audit);
+    out.rollout = *read_rollout(db_, deployment_id);
+    if (auto reason = halt_reason(out.rollout)) {
+        db_.prepare("UPDATE rollouts SET state = 'halted', changed_ns = ?2, halt_reason = ?3 WHERE deployment_id = ?1")
+            .bind(1, deployment_id)
+            .bind(2, now_ns)
+            .bind(3, *reason)
+            .run();
+        insert_audit(db_, {0, now_ns, "service", "rollout.halt", fmt::format("deployment {}", out.rollout.deployment_version),
+                           "ok", "", *reason});
+        out.rollout.state = kRolloutHalted;
+        out.rollout.changed_ns = now_ns;
+        out.rollout.halt_reason = *reason;
+        out.halted_now = true;
+    }
+    tx.commit();
+    return out;
+}
+
+RolloutRecord DeploymentStore::advance_rollout(std::int64_t deployment_id, std::int64_t now_ns, const AuditRecord& audit) {
+    Transaction tx(db_);
+    auto r = read_rollout(db_, deployment_id);
+    if (!r || !r->rolling()) throw DatabaseError("advance_rollout: the deployment is not rolling");
+    r->phase += 1;
+    r->state = static_cast<std::size_t>(r->phase) + 1 == r->plan.phases.size() ? kRolloutComplete : kRolloutRolling;
+    r->changed_ns = now_ns;
+    db_.prepare("UPDATE rollouts SET phase = ?2, state = ?3, changed_ns = ?4 WHERE deployment_id = ?1")
+        .bind(1, deployment_id)
+        .bind(2, std::int64_t{r->phase})
+        .bind(3, r->state)
+        .bind(4, now_ns)
+        .run();
+    insert_audit(db_, audit);
+    tx.commit();
+    return *r;
 }
 
 std::vector<DeploymentRecord> DeploymentStore::deployments(std::int64_t group_id) {
@@ -279,13 +396,15 @@ ManifestRecord DeploymentStore::add_manifest(std::int64_t group_id,
     auto m = sign(version);
     m.version = version;
     m.group_id = group_id;
-    db_.prepare("INSERT INTO manifests(version, group_id, expires_s, signed_ns, content, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+    db_.prepare("INSERT INTO manifests(version, group_id, expires_s, signed_ns, content, json, deployment_id) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
         .bind(1, static_cast<std::int64_t>(version))
         .bind(2, group_id)
         .bind(3, m.expires_s)
         .bind(4, m.signed_ns)
         .bind(5, m.content)
         .bind(6, m.json)
+        .bind(7, m.deployment_id)
         .run();
     auto s = db_.prepare("INSERT OR IGNORE INTO manifest_images(version, sha256) VALUES (?1, ?2)");
     for (const auto& sha : downloads) {
@@ -303,6 +422,14 @@ std::optional<ManifestRecord> DeploymentStore::latest_manifest(std::int64_t grou
     auto s = db_.prepare("SELECT " + std::string(kManifestColumns) +
                          " FROM manifests WHERE group_id = ?1 ORDER BY version DESC LIMIT 1");
     s.bind(1, group_id);
+    if (!s.step()) return std::nullopt;
+    return read_manifest(s);
+}
+
+std::optional<ManifestRecord> DeploymentStore::latest_manifest(std::int64_t group_id, std::int64_t deployment_id) {
+    auto s = db_.prepare("SELECT " + std::string(kManifestColumns) +
+                         " FROM manifests WHERE group_id = ?1 AND deployment_id = ?2 ORDER BY version DESC LIMIT 1");
+    s.bind(1, group_id).bind(2, deployment_id);
     if (!s.step()) return std::nullopt;
     return read_manifest(s);
 }

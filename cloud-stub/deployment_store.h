@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cloud-stub/rollout.h"
 #include "cloud-stub/sqlite_db.h"
 #include "cloud-stub/store.h"
 
@@ -103,6 +104,14 @@ struct ManifestRecord {
     std::int64_t signed_ns = 0;
     std::string content;  // the manifest apart from version and expiry
     std::string json;     // SignedManifest::to_json(), as served
+    std::int64_t deployment_id = 0;  // the deployment it offers (0: none)
+};
+
+// What recording an install outcome did (DeploymentStore::record_outcome).
+struct OutcomeRecorded {
+    RolloutRecord rollout;     // after the outcome (and the halt, if any)
+    bool stored = false;       // false: the device had reported a failure before; it stands
+    bool halted_now = false;   // this outcome made the rollout halt
 };
 
 class DeploymentStore {
@@ -124,11 +133,26 @@ public:
     std::int64_t default_group_id();
     void set_default_group(std::int64_t group_id, const AuditRecord& audit);
 
-    // The group's next deployment (version = latest + 1).
+    // The group's next deployment (version = latest + 1), staged by `rollout` if given.
     DeploymentRecord add_deployment(std::int64_t group_id, const std::vector<DeploymentImage>& images,
-                                    std::int64_t now_ns, const AuditRecord& audit);
+                                    std::int64_t now_ns, const AuditRecord& audit,
+                                    const std::optional<RolloutPlan>& rollout = std::nullopt);
     std::optional<DeploymentRecord> latest_deployment(std::int64_t group_id);
-    std::vector<DeploymentRecord> deployments(std::int64_t group_id);
+    std::vector<DeploymentRecord> deployments(std::int64_t group_id);  // oldest first
+    std::optional<DeploymentRecord> deployment(std::int64_t group_id, std::int64_t version);
+    // The group's deployments as (deployment id, version), newest first, without their images:
+    // what an update check walks until it finds the one a device is offered.
+    std::vector<std::pair<std::int64_t, std::int64_t>> deployment_ids_newest_first(std::int64_t group_id);
+
+    // Staged rollouts (rollout.h), with their outcome counts.
+    std::optional<RolloutRecord> rollout(std::int64_t deployment_id);
+    // Records a device's install outcome and, in the same transaction, halts the rollout when
+    // `halt_reason` (given the counts with this outcome) says so; audit rows for both.
+    OutcomeRecorded record_outcome(std::int64_t deployment_id, std::string_view device_id, std::string_view outcome,
+                                   std::int64_t now_ns, const AuditRecord& audit,
+                                   const std::function<std::optional<std::string>(const RolloutRecord&)>& halt_reason);
+    // Moves a rolling deployment to its next phase (the last makes it complete).
+    RolloutRecord advance_rollout(std::int64_t deployment_id, std::int64_t now_ns, const AuditRecord& audit);
 
     OsReleaseRecord add_os_release(std::string_view feed, const std::vector<std::string>& measurements,
                                    std::int64_t now_ns, const AuditRecord& audit);
@@ -140,7 +164,8 @@ public:
     // `downloads` are the sha256 names the group's devices may then fetch.
     ManifestRecord add_manifest(std::int64_t group_id, const std::function<ManifestRecord(std::uint64_t)>& sign,
                                 const std::vector<std::string>& downloads, const AuditRecord& audit);
-    std::optional<ManifestRecord> latest_manifest(std::int64_t group_id);
+    std::optional<ManifestRecord> latest_manifest(std::int64_t group_id);  // of any deployment it offers
+    std::optional<ManifestRecord> latest_manifest(std::int64_t group_id, std::int64_t deployment_id);
     std::optional<ManifestRecord> manifest(std::int64_t group_id, std::uint64_t version);
     std::vector<ManifestRecord> manifests(std::int64_t group_id);  // oldest first
     // Whether a manifest of the group ever listed the image.

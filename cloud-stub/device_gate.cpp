@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "cloud-stub/cloud_defences.h"
 #include "common/protocol/attestation.h"
 
 namespace svp::cloud {
@@ -14,7 +15,14 @@ void DeviceGate::identify(RequestScope& scope, const std::string& device_id) {
     scope.event_fields["device"] = device_id;
 }
 
-std::string DeviceGate::verified_device_id(const PeerCertificate& peer, std::int64_t now_s) {
+void DeviceGate::check_certificate_in_date(const PeerCertificate& peer, std::int64_t now_s) {
+    const auto& cert = *peer.certificate;
+    if (peer.verify_error == X509_V_ERR_CERT_HAS_EXPIRED || now_s > cert.not_after())
+        throw ApiError(401, "certificate-expired",
+                       fmt::format("the device certificate expired at {} (service time {}); attest again", cert.not_after(), now_s));
+}
+
+std::string DeviceGate::verified_device_id(const PeerCertificate& peer, std::int64_t now_s, bool check_expiry) {
     if (!peer.presented())
         throw ApiError(401, "client-certificate-required",
                        "this endpoint needs mutual TLS with the device certificate from attestation");
@@ -22,9 +30,7 @@ std::string DeviceGate::verified_device_id(const PeerCertificate& peer, std::int
     // Trust first: an expired certificate from a stranger is a stranger's, not an expired one.
     if (peer.verify_error != X509_V_OK && peer.verify_error != X509_V_ERR_CERT_HAS_EXPIRED)
         throw ApiError(401, "certificate-invalid", X509_verify_cert_error_string(peer.verify_error));
-    if (peer.verify_error == X509_V_ERR_CERT_HAS_EXPIRED || now_s > cert.not_after())
-        throw ApiError(401, "certificate-expired",
-                       fmt::format("the device certificate expired at {} (service time {}); attest again", cert.not_after(), now_s));
+    if (check_expiry) check_certificate_in_date(peer, now_s);
     if (now_s < cert.not_before())
         throw ApiError(401, "certificate-invalid", "the device certificate is not yet valid");
     // The tenant CA only signs CN = hex(key); anything else was not issued by attestation.
@@ -35,7 +41,7 @@ std::string DeviceGate::verified_device_id(const PeerCertificate& peer, std::int
 }
 
 std::string DeviceGate::authenticate_device(const ApiRequest& request, RequestScope& scope, std::int64_t now_s) {
-    auto device_id = verified_device_id(request.peer, now_s);
+    auto device_id = verified_device_id(request.peer, now_s, ctx_.defences.on(defence::certificate_expiry));
     identify(scope, device_id);
     return device_id;
 }
@@ -65,6 +71,7 @@ bool DeviceGate::has_budget(const std::string& device_id) const {
 }
 
 void DeviceGate::check_not_revoked(const std::optional<DeviceRecord>& device) {
+    if (!ctx_.defences.on(defence::revocation)) return;
     if (device && device->revoked())
         throw ApiError(403, reason::revoked,
                        device->revoke_reason.empty() ? "this device is revoked" : "this device is revoked: " + device->revoke_reason);

@@ -31,8 +31,10 @@ public:
 
     // The device id of the request's client certificate, recorded in `scope` as its actor.
     std::string authenticate_device(const ApiRequest& request, RequestScope& scope, std::int64_t now_s);
-    // The same check on a certificate alone.
-    static std::string verified_device_id(const PeerCertificate& peer, std::int64_t now_s);
+    // The same check on a certificate alone (`check_expiry` false: cloud.certificate-expiry is off).
+    static std::string verified_device_id(const PeerCertificate& peer, std::int64_t now_s, bool check_expiry = true);
+    // "certificate-expired" (C6): past its not-after at the service clock; the device must attest again.
+    static void check_certificate_in_date(const PeerCertificate& peer, std::int64_t now_s);
 
     // Charges one request to `key` (a device id; `unknown` picks the shared bucket of devices
     // the store has never seen). Throws ApiError 429 when over budget.

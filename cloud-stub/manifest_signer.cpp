@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "cloud-stub/rollout.h"
+
 namespace svp::cloud {
 namespace {
 
@@ -21,7 +23,22 @@ protocol::ManifestImage manifest_image(const ImageRecord& r, const std::string& 
 
 }  // namespace
 
-protocol::ManifestBody ManifestSigner::desired(const GroupRecord& group, std::vector<std::string>* downloads) {
+std::optional<DeploymentRecord> ManifestSigner::offered(const GroupRecord& group, std::string_view device_id) {
+    if (group.update_policy != "UpdateAll") return std::nullopt;
+    // Newest first; usually the first one answers (no rollout, or a complete one).
+    for (const auto& [deployment_id, version] : ctx_.deployments.deployment_ids_newest_first(group.group_id)) {
+        const auto rollout = ctx_.deployments.rollout(deployment_id);
+        const bool offered = !rollout || rollout->state == kRolloutComplete ||
+                             (rollout->rolling() && !device_id.empty() &&
+                              in_rollout_phase(device_id, deployment_id, rollout->percent()));
+        if (offered) return ctx_.deployments.deployment(group.group_id, version);
+        // Halted (withdrawn), or this device is not in the phase yet: the release before it.
+    }
+    return std::nullopt;
+}
+
+protocol::ManifestBody ManifestSigner::desired(const GroupRecord& group, const std::optional<DeploymentRecord>& deployment,
+                                               std::vector<std::string>* downloads) {
     protocol::ManifestBody body;
     body.product = group.product_id;
     body.device_group = group.name;
@@ -34,9 +51,8 @@ protocol::ManifestBody ManifestSigner::desired(const GroupRecord& group, std::ve
     if (group.update_policy == "NoUpdates") return body;
     if (auto release = ctx_.deployments.latest_os_release(group.os_feed))
         for (const auto& m : release->images) add(m, "[]");
-    if (group.update_policy == "UpdateAll")
-        if (auto deployment = ctx_.deployments.latest_deployment(group.group_id))
-            for (const auto& img : deployment->images) add(img.measurement, img.requires_json);
+    if (deployment)
+        for (const auto& img : deployment->images) add(img.measurement, img.requires_json);
     return body;
 }
 
@@ -49,8 +65,13 @@ std::string ManifestSigner::content_of(const protocol::ManifestBody& body, const
 }
 
 ManifestRecord ManifestSigner::sign(const GroupRecord& group, std::string_view actor) {
+    return sign(group, offered(group, ""), actor);
+}
+
+ManifestRecord ManifestSigner::sign(const GroupRecord& group, const std::optional<DeploymentRecord>& deployment,
+                                    std::string_view actor) {
     std::vector<std::string> downloads;
-    auto body = desired(group, &downloads);
+    auto body = desired(group, deployment, &downloads);
     const auto content = content_of(body, group);
     const auto now = ctx_.clock.now_unix_ns();
     const auto expires = now / 1'000'000'000 + group.manifest_lifetime_s;
@@ -68,6 +89,7 @@ ManifestRecord ManifestSigner::sign(const GroupRecord& group, std::string_view a
             r.signed_ns = now;
             r.content = content;
             r.json = signed_manifest.to_json().dump();
+            r.deployment_id = deployment ? deployment->deployment_id : 0;
             return r;
         },
         downloads, audit);
@@ -85,17 +107,22 @@ void ManifestSigner::resign_for_newcomers(const GroupRecord& group, std::string_
     sign(group, actor);
 }
 
-ManifestSigner::Served ManifestSigner::current(const GroupRecord& group, std::string_view actor) {
+ManifestSigner::Served ManifestSigner::current(const GroupRecord& group, std::string_view device_id,
+                                               std::uint64_t seen_version) {
     Served out;
     const auto now_s = ctx_.clock.now_unix_s();
-    auto latest = ctx_.deployments.latest_manifest(group.group_id);
+    // Frozen: whatever the group was last signed, whichever deployment it offers.
+    const auto deployment = offered(group, device_id);
+    auto latest = group.frozen ? ctx_.deployments.latest_manifest(group.group_id)
+                               : ctx_.deployments.latest_manifest(group.group_id, deployment ? deployment->deployment_id : 0);
     bool due = !latest;
     if (latest && !group.frozen) {
-        const auto content = content_of(desired(group, nullptr), group);
-        due = content != latest->content || now_s >= latest->expires_s - group.manifest_lifetime_s / 2;
+        const auto content = content_of(desired(group, deployment, nullptr), group);
+        due = content != latest->content || now_s >= latest->expires_s - group.manifest_lifetime_s / 2 ||
+              latest->version < seen_version;
     }
     if (due) {
-        out.record = sign(group, actor);
+        out.record = sign(group, deployment, device_id);
         out.signed_now = true;
     } else {
         out.record = *latest;

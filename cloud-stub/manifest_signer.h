@@ -18,6 +18,12 @@
 // passed; then the next check signs a new version. A frozen group is never re-signed: its
 // devices keep getting the last manifest, which expires (scenario U7). Every manifest signed
 // is kept, so a scenario can replay an old one (U6).
+//
+// Staged rollouts (rollout.h): which deployment a device is offered depends on the device
+// while one rolls out, so a group has one line of manifests per deployment offered, each
+// signed and re-signed as above. A device moving from one line to another (a phase advances,
+// a rollout halts) must never meet a version below the highest it was served: a line whose
+// latest version is lower is re-signed first.
 #pragma once
 
 #include <optional>
@@ -39,21 +45,30 @@ public:
         bool expired = false;  // at the service clock (a frozen group's)
     };
 
-    // The group's manifest to serve now: the stored one, or a new version when due (never
-    // when frozen, except for a group that has none yet).
-    Served current(const GroupRecord& group, std::string_view actor);
-    // Signs the group's next version now, whatever is stored (freezing a group with none).
+    // The manifest to serve a device of the group now: the stored one of the deployment it is
+    // offered, or a new version when due (never when frozen, except for a group that has none
+    // yet). `seen_version`: the highest version the device was served before.
+    Served current(const GroupRecord& group, std::string_view device_id, std::uint64_t seen_version);
+    // Signs the group's next version now for devices outside any rollout, whatever is stored
+    // (freezing a group with none).
     ManifestRecord sign(const GroupRecord& group, std::string_view actor);
+
+    // The deployment a device of the group is offered (none: no app updates), by its policy and
+    // the group's rollouts; `device_id` empty: a device in no rollout phase.
+    std::optional<DeploymentRecord> offered(const GroupRecord& group, std::string_view device_id);
     // Devices are joining the group: re-signs its manifest, if it has one and is not frozen
     // (a frozen group stays frozen: a device moved into it may refuse its manifest as a rollback).
     void resign_for_newcomers(const GroupRecord& group, std::string_view actor);
 
-    // What the group should run (version and expiry left 0), and the download names it lists.
-    protocol::ManifestBody desired(const GroupRecord& group, std::vector<std::string>* downloads);
+    // What the group should run with `deployment` (version and expiry left 0), and the
+    // download names it lists.
+    protocol::ManifestBody desired(const GroupRecord& group, const std::optional<DeploymentRecord>& deployment,
+                                   std::vector<std::string>* downloads);
     // The body without version and expiry, plus the lifetime: what "changed" compares.
     static std::string content_of(const protocol::ManifestBody& body, const GroupRecord& group);
 
 private:
+    ManifestRecord sign(const GroupRecord& group, const std::optional<DeploymentRecord>& deployment, std::string_view actor);
     ServiceContext& ctx_;
 };
 

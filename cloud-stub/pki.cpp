@@ -88,6 +88,23 @@ crypto::EcPrivateKey load_or_create_update_key(const PkiPaths& paths, ServiceRan
     return key;
 }
 
+// A rotation writes the new CA to ".next" files, commits it to the store, then renames the
+// files into place. After a crash: committed -> finish the renames; not -> forget the files.
+void finish_or_undo_rotation(const PkiPaths& paths, const std::function<bool(const std::string&)>& committed) {
+    if (!fs::exists(paths.tenant_ca_next())) {
+        fs::remove(paths.tenant_ca_key_next());
+        return;
+    }
+    auto next = crypto::Certificate::from_pem(read_text_file(paths.tenant_ca_next()), paths.tenant_ca_next().string());
+    if (committed && committed(next.serial_hex())) {
+        if (fs::exists(paths.tenant_ca_key_next())) fs::rename(paths.tenant_ca_key_next(), paths.tenant_ca_key());
+        fs::rename(paths.tenant_ca_next(), paths.tenant_ca());
+    } else {
+        fs::remove(paths.tenant_ca_next());
+        fs::remove(paths.tenant_ca_key_next());
+    }
+}
+
 }  // namespace
 
 ServicePki::ServicePki(PkiPaths paths, crypto::Certificate service_ca, crypto::Certificate server_cert,
@@ -97,10 +114,12 @@ ServicePki::ServicePki(PkiPaths paths, crypto::Certificate service_ca, crypto::C
       server_key_(std::move(server_key)), tenant_ca_(std::move(tenant_ca)), tenant_key_(std::move(tenant_key)),
       update_key_(std::move(update_key)), created_(created) {}
 
-ServicePki ServicePki::load_or_create(const fs::path& dir, std::int64_t now_s, ServiceRandom& random) {
+ServicePki ServicePki::load_or_create(const fs::path& dir, std::int64_t now_s, ServiceRandom& random,
+                                      const std::function<bool(const std::string&)>& rotation_committed) {
     PkiPaths paths{fs::absolute(dir).lexically_normal()};
     fs::create_directories(paths.dir);
     fs::permissions(paths.dir, fs::perms::owner_all, fs::perm_options::replace);
+    finish_or_undo_rotation(paths, rotation_committed);
 
     const bool have_service_ca = fs::exists(paths.service_ca());
     const bool have_tenant_ca = fs::exists(paths.tenant_ca());
@@ -125,9 +144,65 @@ ServicePki ServicePki::load_or_create(const fs::path& dir, std::int64_t now_s, S
     if (!server) server.emplace(issue_server_certificate(paths, service_ca, now_s, random));
     auto update_key = load_or_create_update_key(paths, random);
 
-    return ServicePki(std::move(paths), std::move(service_ca.cert), std::move(server->cert), std::move(server->key),
-                      std::move(tenant_ca.cert), std::move(tenant_ca.key), std::move(update_key),
-                      !have_service_ca || !have_tenant_ca);
+    ServicePki pki(std::move(paths), std::move(service_ca.cert), std::move(server->cert), std::move(server->key),
+                   std::move(tenant_ca.cert), std::move(tenant_ca.key), std::move(update_key),
+                   !have_service_ca || !have_tenant_ca);
+    pki.write_bundle(now_s);
+    return pki;
+}
+
+PendingTenantCa ServicePki::prepare_tenant_ca(std::int64_t now_s, int generation, ServiceRandom& random) const {
+    // Each generation has its own key stream: a seeded stub's second CA is not its first again.
+    const auto purpose = fmt::format("tenant-ca/{}", generation);
+    auto key = random.new_key(purpose);
+    crypto::CertificateRequest req;
+    req.common_name = fmt::format("spherevp tenant CA {}", generation);
+    req.role = crypto::CertificateRole::authority;
+    req.serial = pki_serial(random, purpose);
+    req.not_before = now_s;
+    req.not_after = now_s + kTenantCaLifetimeS;
+    auto cert = crypto::issue_certificate(req, key.public_key(), key, nullptr);
+    write_secret_file(paths_.tenant_ca_key_next(), as_bytes(key.pem()));
+    write_file_atomic(paths_.tenant_ca_next(), as_bytes(cert.pem()));
+    return {std::move(cert), std::move(key)};
+}
+
+void ServicePki::activate_tenant_ca(PendingTenantCa next, std::int64_t retire_at_s, std::int64_t now_s) {
+    fs::rename(paths_.tenant_ca_key_next(), paths_.tenant_ca_key());
+    fs::rename(paths_.tenant_ca_next(), paths_.tenant_ca());
+    previous_.push_back({std::move(tenant_ca_), retire_at_s});
+    tenant_ca_ = std::move(next.certificate);
+    tenant_key_ = std::move(next.key);
+    write_bundle(now_s);
+}
+
+void ServicePki::set_previous_tenant_cas(std::vector<PreviousTenantCa> previous, std::int64_t now_s) {
+    previous_ = std::move(previous);
+    write_bundle(now_s);
+}
+
+void ServicePki::retire_tenant_ca(const std::string& serial, std::int64_t now_s) {
+    std::erase_if(previous_, [&](const PreviousTenantCa& p) { return p.certificate.serial_hex() == serial; });
+    write_bundle(now_s);
+}
+
+std::vector<const crypto::Certificate*> ServicePki::tenant_anchors(std::int64_t now_s) const {
+    std::vector<const crypto::Certificate*> out{&tenant_ca_};
+    for (const auto& p : previous_)
+        if (now_s < p.retire_at_s) out.push_back(&p.certificate);
+    return out;
+}
+
+std::string ServicePki::tenant_bundle_pem(std::int64_t now_s) const {
+    std::string pem;
+    for (const auto* c : tenant_anchors(now_s)) pem += c->pem();
+    return pem;
+}
+
+void ServicePki::write_bundle(std::int64_t now_s) const {
+    const auto pem = tenant_bundle_pem(now_s);
+    if (fs::exists(paths_.tenant_ca_bundle()) && read_text_file(paths_.tenant_ca_bundle()) == pem) return;
+    write_file_atomic(paths_.tenant_ca_bundle(), as_bytes(pem));
 }
 
 crypto::Certificate ServicePki::issue_device_certificate(const crypto::RawPublicKey& device_key, const Bytes& serial,

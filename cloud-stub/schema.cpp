@@ -171,6 +171,46 @@ CREATE TABLE key_quotes (
 ALTER TABLE nonces ADD COLUMN issued_order INTEGER;   -- 'attestation' counter when issued
 ALTER TABLE nonces ADD COLUMN connection INTEGER;     -- the connection it was issued on (audit detail)
 )sql"},
+    {3, "staged rollouts, install outcomes, per-device manifest high-water, tenant CA history", R"sql(
+-- A deployment rolled out in phases (U12). Absent: the deployment went to the whole group at once.
+CREATE TABLE rollouts (
+    deployment_id    INTEGER PRIMARY KEY REFERENCES deployments(deployment_id),
+    phases           TEXT NOT NULL,      -- JSON [percent...], ascending, the last 100
+    phase            INTEGER NOT NULL,   -- index of the current phase
+    failure_threshold_percent INTEGER NOT NULL,
+    min_outcomes     INTEGER NOT NULL,   -- outcomes needed before the threshold is judged
+    state            TEXT NOT NULL CHECK (state IN ('rolling', 'complete', 'halted')),
+    changed_ns       INTEGER NOT NULL,   -- when state or phase last changed
+    halt_reason      TEXT NOT NULL DEFAULT ''
+);
+-- What each device reported about installing a rollout's deployment; a failure is never
+-- overwritten by a later success (a crash after a confirmed install still counts).
+CREATE TABLE rollout_outcomes (
+    deployment_id    INTEGER NOT NULL REFERENCES deployments(deployment_id),
+    device_id        TEXT NOT NULL,
+    outcome          TEXT NOT NULL CHECK (outcome IN ('success', 'failed-to-confirm', 'crash-after-update')),
+    phase            INTEGER NOT NULL,   -- the rollout's phase when it was reported
+    reported_ns      INTEGER NOT NULL,
+    PRIMARY KEY (deployment_id, device_id)
+);
+-- Which deployment a manifest offers (0: none). A group in a rollout has one line of manifests
+-- per deployment offered; each is re-signed when its content changes, as before.
+ALTER TABLE manifests ADD COLUMN deployment_id INTEGER NOT NULL DEFAULT 0;
+-- The highest manifest version a device was served: a device moving between a rollout's lines
+-- must never be offered a lower version than it has seen (it would refuse it as a rollback).
+ALTER TABLE devices ADD COLUMN manifest_seen INTEGER NOT NULL DEFAULT 0;
+-- Every tenant CA the service has used. The active one has rotated_out_ns NULL; a rotated-out
+-- one stays a trust anchor for device certificates until retire_at_s, then is retired.
+CREATE TABLE tenant_cas (
+    serial           TEXT PRIMARY KEY,
+    pem              TEXT NOT NULL,
+    not_after_s      INTEGER NOT NULL,
+    activated_ns     INTEGER NOT NULL,
+    rotated_out_ns   INTEGER,
+    retire_at_s      INTEGER,
+    retired_ns       INTEGER
+);
+)sql"},
 };
 
 }  // namespace

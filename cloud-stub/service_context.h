@@ -13,6 +13,7 @@
 #include "cloud-stub/service_clock.h"
 #include "cloud-stub/service_random.h"
 #include "cloud-stub/store.h"
+#include "common/defences/defences.h"
 
 namespace svp::cloud {
 
@@ -37,11 +38,12 @@ struct ServiceLimits {
 struct ServiceContext {
     CloudStore& store;
     DeploymentStore& deployments;
-    const ServicePki& pki;
+    ServicePki& pki;  // mutable: the tenant CA rotates (tenant_ca_api.h)
     const ServiceClock& clock;
     ServiceRandom& random;
     CloudEventLog& events;
     ServiceLimits& limits;
+    const DefenceSet& defences;  // all on, unless `--defence-off` (cloud_defences.h)
 
     // An audit row for a request that succeeded (refusals are audited by the router).
     void audit_ok(std::string actor, std::string action, std::string subject, std::string detail) {

@@ -26,7 +26,7 @@ ImageRecord read_image(const Statement& s) {
 
 constexpr std::string_view kDeviceColumns =
     "device_id, first_seen_ns, last_attested_ns, revoked_ns, revoke_reason, group_id, quarantined_ns, "
-    "quarantine_reason, installed, installed_ns";
+    "quarantine_reason, installed, installed_ns, manifest_seen";
 
 DeviceRecord read_device(const Statement& s) {
     DeviceRecord d;
@@ -40,6 +40,7 @@ DeviceRecord read_device(const Statement& s) {
     d.quarantine_reason = s.text(7);
     d.installed = s.text(8);
     d.installed_ns = s.optional_int64(9);
+    d.manifest_seen = static_cast<std::uint64_t>(s.int64(10));
     return d;
 }
 
@@ -190,9 +191,9 @@ std::optional<NonceRecord> CloudStore::find_nonce(std::string_view nonce) {
 }
 
 NonceSpent CloudStore::spend_nonce(std::string_view nonce, std::string_view device_id, std::int64_t now_ns,
-                                   bool signature_valid, std::string_view quarantine_reason) {
+                                   bool signature_valid, std::string_view quarantine_reason, AttestationRules rules) {
     Transaction tx(db_);
-    auto out = spend(nonce, device_id, now_ns, signature_valid, quarantine_reason);
+    auto out = spend(nonce, device_id, now_ns, signature_valid, quarantine_reason, rules);
     tx.commit();
     return out;
 }
@@ -204,10 +205,10 @@ std::int64_t CloudStore::last_quote_order(std::string_view device_id) {
 }
 
 bool CloudStore::accept_attestation(std::string_view nonce, std::string_view device_id, const CertificateRecord& c,
-                                    std::int64_t now_ns, const AuditRecord& audit) {
+                                    std::int64_t now_ns, const AuditRecord& audit, AttestationRules rules) {
     Transaction tx(db_);
-    auto spent = spend(nonce, device_id, now_ns, true, "");
-    if (!spent.spent || spent.cloned) throw DatabaseError("accept_attestation: the nonce was spent, or the clone rule fired, after the checks");
+    auto spent = spend(nonce, device_id, now_ns, true, "", rules);
+    if ((!spent.spent && rules.fresh_nonce) || spent.cloned) throw DatabaseError("accept_attestation: the nonce was spent, or the clone rule fired, after the checks");
     const bool first = record(device_id, c, now_ns);
     insert_audit(db_, audit);
     tx.commit();
@@ -215,7 +216,7 @@ bool CloudStore::accept_attestation(std::string_view nonce, std::string_view dev
 }
 
 NonceSpent CloudStore::spend(std::string_view nonce, std::string_view device_id, std::int64_t now_ns,
-                             bool signature_valid, std::string_view quarantine_reason) {
+                             bool signature_valid, std::string_view quarantine_reason, AttestationRules rules) {
     NonceSpent out;
     db_.prepare("UPDATE nonces SET used_ns = ?2 WHERE nonce = ?1 AND used_ns IS NULL").bind(1, nonce).bind(2, now_ns).run();
     if (db_.changes() != 1) return out;
@@ -234,7 +235,7 @@ NonceSpent CloudStore::spend(std::string_view nonce, std::string_view device_id,
             .bind(1, device_id)
             .bind(2, out.quote_order)
             .run();
-        out.cloned = out.prior_quote_order > out.issued_order;
+        out.cloned = rules.clone_rule && out.prior_quote_order > out.issued_order;
         if (out.cloned) {
             ensure_device(db_, device_id);
             db_.prepare("UPDATE devices SET quarantined_ns = ?2, quarantine_reason = ?3 "
@@ -356,11 +357,14 @@ void CloudStore::assign_group(std::string_view device_id, std::int64_t group_id)
     tx.commit();
 }
 
-bool CloudStore::record_installed(std::string_view device_id, std::string_view installed_json, std::int64_t now_ns) {
-    db_.prepare("UPDATE devices SET installed = ?2, installed_ns = ?3 WHERE device_id = ?1 AND installed IS NOT ?2")
+bool CloudStore::record_installed(std::string_view device_id, std::string_view installed_json, std::int64_t now_ns,
+                                  std::uint64_t served_version) {
+    db_.prepare("UPDATE devices SET installed = ?2, installed_ns = CASE WHEN installed IS NOT ?2 THEN ?3 ELSE installed_ns END, "
+                "manifest_seen = MAX(manifest_seen, ?4) WHERE device_id = ?1 AND (installed IS NOT ?2 OR manifest_seen < ?4)")
         .bind(1, device_id)
         .bind(2, installed_json)
         .bind(3, now_ns)
+        .bind(4, static_cast<std::int64_t>(served_version))
         .run();
     return db_.changes() == 1;
 }
@@ -448,6 +452,54 @@ std::vector<AuditRecord> CloudStore::audit_log(std::size_t limit) {
     while (s.step())
         out.push_back({s.int64(0), s.int64(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), s.text(7)});
     return out;
+}
+
+std::vector<TenantCaRecord> CloudStore::tenant_cas() {
+    auto s = db_.prepare("SELECT serial, pem, not_after_s, activated_ns, rotated_out_ns, retire_at_s, retired_ns "
+                         "FROM tenant_cas ORDER BY activated_ns, rowid");
+    std::vector<TenantCaRecord> out;
+    while (s.step())
+        out.push_back({s.text(0), s.text(1), s.int64(2), s.int64(3), s.optional_int64(4), s.optional_int64(5),
+                       s.optional_int64(6)});
+    return out;
+}
+
+void CloudStore::register_tenant_ca(const TenantCaRecord& active) {
+    db_.prepare("INSERT OR IGNORE INTO tenant_cas(serial, pem, not_after_s, activated_ns) VALUES (?1, ?2, ?3, ?4)")
+        .bind(1, active.serial)
+        .bind(2, active.pem)
+        .bind(3, active.not_after_s)
+        .bind(4, active.activated_ns)
+        .run();
+}
+
+void CloudStore::rotate_tenant_ca(const TenantCaRecord& next, std::int64_t retire_at_s, const AuditRecord& audit) {
+    Transaction tx(db_);
+    db_.prepare("UPDATE tenant_cas SET rotated_out_ns = ?1, retire_at_s = ?2 WHERE rotated_out_ns IS NULL")
+        .bind(1, next.activated_ns)
+        .bind(2, retire_at_s)
+        .run();
+    db_.prepare("INSERT INTO tenant_cas(serial, pem, not_after_s, activated_ns) VALUES (?1, ?2, ?3, ?4)")
+        .bind(1, next.serial)
+        .bind(2, next.pem)
+        .bind(3, next.not_after_s)
+        .bind(4, next.activated_ns)
+        .run();
+    insert_audit(db_, audit);
+    tx.commit();
+}
+
+void CloudStore::retire_tenant_ca(std::string_view serial, std::int64_t now_ns, const AuditRecord& audit) {
+    Transaction tx(db_);
+    db_.prepare("UPDATE tenant_cas SET retired_ns = ?2 WHERE serial = ?1 AND retired_ns IS NULL").bind(1, serial).bind(2, now_ns).run();
+    insert_audit(db_, audit);
+    tx.commit();
+}
+
+bool CloudStore::tenant_ca_active(std::string_view serial) {
+    auto s = db_.prepare("SELECT 1 FROM tenant_cas WHERE serial = ?1 AND rotated_out_ns IS NULL");
+    s.bind(1, serial);
+    return s.step();
 }
 
 }  // namespace svp::cloud

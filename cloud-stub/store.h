@@ -42,6 +42,7 @@ struct DeviceRecord {
     std::string quarantine_reason;
     std::string installed;                       // JSON array from its latest update check ("" if none)
     std::optional<std::int64_t> installed_ns;
+    std::uint64_t manifest_seen = 0;             // the highest manifest version it was served
     bool revoked() const { return revoked_ns.has_value(); }
     bool quarantined() const { return quarantined_ns.has_value(); }
 };
@@ -54,6 +55,13 @@ struct NonceRecord {
     std::optional<std::int64_t> used_ns;
     std::int64_t issued_order = 0;   // assigned by the store ('attestation' counter)
     std::int64_t connection = 0;     // the connection it was issued on
+};
+
+// Which of the attestation rules the store enforces while it spends a nonce: both, unless a
+// regression-power run switched the defence off (cloud_defences.h).
+struct AttestationRules {
+    bool fresh_nonce = true;  // accept_attestation: the nonce must not be spent already
+    bool clone_rule = true;   // spend: overlapping attestations quarantine the device
 };
 
 // What spending a nonce found out (see CloudStore::spend_nonce).
@@ -111,6 +119,18 @@ struct AuditRecord {
     std::string detail;
 };
 
+// A tenant CA the service has used (tenant_ca_api.h).
+struct TenantCaRecord {
+    std::string serial;
+    std::string pem;
+    std::int64_t not_after_s = 0;
+    std::int64_t activated_ns = 0;
+    std::optional<std::int64_t> rotated_out_ns;  // none: the active CA
+    std::optional<std::int64_t> retire_at_s;     // trusted until then
+    std::optional<std::int64_t> retired_ns;
+    std::string state() const { return !rotated_out_ns ? "active" : retired_ns ? "retired" : "trusted"; }
+};
+
 // Takes the next value of a service-wide counter (schema: counters). Call it inside the
 // transaction that uses the value, so a value is never handed out twice.
 std::int64_t next_counter(Database& db, std::string_view name);
@@ -153,7 +173,7 @@ public:
     // signed quote came after this nonce was issued, two attestations of one key overlapped:
     // the cloned-identity rule fires and the device is quarantined in the same transaction.
     NonceSpent spend_nonce(std::string_view nonce, std::string_view device_id, std::int64_t now_ns, bool signature_valid,
-                           std::string_view quarantine_reason);
+                           std::string_view quarantine_reason, AttestationRules rules = {});
     // The order of the device key's latest validly signed quote (0: none yet).
     std::int64_t last_quote_order(std::string_view device_id);
     // A quote that passed every check, in one transaction: spends its nonce (as spend_nonce
@@ -161,7 +181,7 @@ public:
     // Returns true when this is the device's first attestation. Throws DatabaseError if the
     // nonce was spent meanwhile or the clone rule fires (the caller checked both before).
     bool accept_attestation(std::string_view nonce, std::string_view device_id, const CertificateRecord& certificate,
-                            std::int64_t now_ns, const AuditRecord& audit);
+                            std::int64_t now_ns, const AuditRecord& audit, AttestationRules rules = {});
 
     std::optional<DeviceRecord> find_device(std::string_view device_id);
     std::vector<DeviceRecord> devices();
@@ -180,8 +200,10 @@ public:
     bool release_device(std::string_view device_id);
     // Claims a device (also one never seen) into a device group.
     void assign_group(std::string_view device_id, std::int64_t group_id);
-    // Records what a device reported installed; writes (and returns true) only when it changed.
-    bool record_installed(std::string_view device_id, std::string_view installed_json, std::int64_t now_ns);
+    // Records what a device reported installed and the manifest version it was served; writes
+    // (and returns true) only when either changed (the version only goes up).
+    bool record_installed(std::string_view device_id, std::string_view installed_json, std::int64_t now_ns,
+                          std::uint64_t served_version = 0);
 
     // Stores the records not stored before (by device and seq) in one transaction; returns
     // how many were new.
@@ -195,6 +217,15 @@ public:
     // The latest `limit` reports, oldest first; an empty device means every device.
     std::vector<ReportRecord> reports(std::string_view device_id, std::size_t limit);
 
+    // Tenant CAs, oldest first. `register_tenant_ca` records the active CA if the store does
+    // not know it (a database that predates rotation, or a new PKI); `rotate_tenant_ca`
+    // replaces the active one in one transaction with its audit row.
+    std::vector<TenantCaRecord> tenant_cas();
+    void register_tenant_ca(const TenantCaRecord& active);
+    void rotate_tenant_ca(const TenantCaRecord& next, std::int64_t retire_at_s, const AuditRecord& audit);
+    void retire_tenant_ca(std::string_view serial, std::int64_t now_ns, const AuditRecord& audit);
+    bool tenant_ca_active(std::string_view serial);
+
     void audit(AuditRecord record);
     // The latest `limit` rows, oldest first.
     std::vector<AuditRecord> audit_log(std::size_t limit);
@@ -204,7 +235,7 @@ public:
 
 private:
     NonceSpent spend(std::string_view nonce, std::string_view device_id, std::int64_t now_ns, bool signature_valid,
-                     std::string_view quarantine_reason);
+                     std::string_view quarantine_reason, AttestationRules rules);
     bool record(std::string_view device_id, const CertificateRecord& certificate, std::int64_t now_ns);
 
     Database db_;

@@ -5,6 +5,7 @@
 #include "cloud-stub/admin_params.h"
 #include "cloud-stub/http_range.h"
 #include "cloud-stub/json_body.h"
+#include "cloud-stub/rollout.h"
 #include "common/image/image_format.h"
 
 namespace svp::cloud {
@@ -56,8 +57,8 @@ ApiResponse UpdateApi::check(const ApiRequest& request, RequestScope& scope) {
     const auto installed = parse_installed(request.body);
 
     const auto group = group_of(device);
-    const auto served = signer_.current(group, device_id);
-    ctx_.store.record_installed(device_id, installed, now);
+    const auto served = signer_.current(group, device_id, device ? device->manifest_seen : 0);
+    ctx_.store.record_installed(device_id, installed, now, served.record.version);
     auto manifest = nlohmann::ordered_json::parse(served.record.json);
     ctx_.events.emit(ev::cloud_update_checked, {{"device", device_id},
                                                 {"group", group.name},
@@ -109,6 +110,57 @@ ApiResponse UpdateApi::image(const ApiRequest& request, RequestScope& scope) {
         gate_.charge(device_id);
         throw;
     }
+}
+
+ApiResponse UpdateApi::outcome(const ApiRequest& request, RequestScope& scope) {
+    const auto now = ctx_.clock.now_unix_ns();
+    const auto device_id = gate_.authenticate_device(request, scope, now / 1'000'000'000);
+    gate_.charge(device_id);
+    const auto device = ctx_.store.find_device(device_id);
+    gate_.check_not_revoked(device);
+    // A quarantined device's outcome is still taken, as its failure reports are: evidence.
+
+    auto body = parse_json_object(request.body);
+    allow_fields(body, {"manifest_version", "outcome"});
+    const auto version = required_int(body, "manifest_version", 1, INT64_MAX);
+    const auto outcome = required_string(body, "outcome", 32);
+    if (!known_outcome(outcome)) malformed(fmt::format("'outcome' must be one of {}", outcome_names()));
+
+    const auto group = group_of(device);
+    const auto manifest = ctx_.deployments.manifest(group.group_id, static_cast<std::uint64_t>(version));
+    if (!manifest)
+        throw ApiError(404, reason::not_found, fmt::format("group '{}' has no manifest version {}", group.name, version));
+    const auto rollout = manifest->deployment_id ? ctx_.deployments.rollout(manifest->deployment_id) : std::nullopt;
+    if (!rollout)
+        throw ApiError(409, "not-in-rollout",
+                       fmt::format("manifest {} offers no staged rollout (outcomes are taken for staged rollouts only)", version));
+    if (!in_rollout_phase(device_id, rollout->deployment_id, rollout->percent()))
+        throw ApiError(409, "not-in-rollout",
+                       fmt::format("this device is not in phase {} ({} %) of deployment {}'s rollout", rollout->phase + 1,
+                                   rollout->percent(), rollout->deployment_version));
+    scope.subject = fmt::format("deployment {}", rollout->deployment_version);
+
+    const auto recorded = ctx_.deployments.record_outcome(
+        rollout->deployment_id, device_id, outcome, now,
+        {0, now, device_id, scope.action, scope.subject, "ok", "", fmt::format("{} (manifest {})", outcome, version)},
+        [&](const RolloutRecord& r) { return check_rollout_failure_threshold(r, ctx_.defences); });
+    const auto& r = recorded.rollout;
+    auto product = ctx_.deployments.find_product(group.product_id);
+    const auto product_name = product ? product->name : group.product_id;
+    ctx_.events.emit(ev::cloud_rollout_outcome, {{"device", device_id},
+                                                 {"group", group.name},
+                                                 {"deployment", r.deployment_version},
+                                                 {"outcome", outcome},
+                                                 {"phase", r.phase + 1},
+                                                 {"stored", recorded.stored}});
+    if (recorded.halted_now)
+        ctx_.events.emit(ev::cloud_rollout_halted, {{"product", product_name},
+                                                    {"group", group.name},
+                                                    {"deployment", r.deployment_version},
+                                                    {"failures", r.failures},
+                                                    {"outcomes", r.outcomes},
+                                                    {"threshold_percent", r.plan.failure_threshold_percent}});
+    return {200, {{"deployment", r.deployment_version}, {"outcome", outcome}, {"stored", recorded.stored}, {"rollout", r.to_json()}}};
 }
 
 ApiResponse UpdateApi::update_key(const ApiRequest&, RequestScope& scope) {

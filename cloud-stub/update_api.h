@@ -4,6 +4,10 @@
 //   GET  /v1/images/{sha256}  device (mTLS)  the image file; "Range: bytes=..." -> 206 with exactly
 //                                            those bytes; never more bytes than stored
 //   GET  /v1/update-key       anyone         {"key_id", "pem"}: the public key manifests are signed with
+//   POST /v1/updates/outcome  device (mTLS)  {"manifest_version", "outcome"} -> the rollout's state:
+//                                            how installing what that manifest offered went, for a
+//                                            staged rollout (rollout.h); 409 "not-in-rollout" when
+//                                            the manifest offered no rollout this device is in
 //
 // A check answers the manifest of the device's group (ManifestSigner), and records what the
 // device says it runs (written only when that changed, so a routine check costs no fsync).
@@ -28,6 +32,7 @@ public:
     ApiResponse check(const ApiRequest& request, RequestScope& scope);
     ApiResponse image(const ApiRequest& request, RequestScope& scope);
     ApiResponse update_key(const ApiRequest& request, RequestScope& scope);
+    ApiResponse outcome(const ApiRequest& request, RequestScope& scope);
 
     // The group a device belongs to: the one it was claimed into, or the default group.
     GroupRecord group_of(const std::optional<DeviceRecord>& device);

@@ -515,6 +515,7 @@ std::uint32_t SecuritySubsystem::execute(std::uint8_t command, ByteView request,
             charge(config_.costs.sha256_cycles_per_block * 4 + config_.costs.ecdsa_sign_cycles);
             q.signature = identity_key_->sign_digest(q.digest());
         }
+        last_quote_ = q;
         return reply({{"device_key", binary(ByteView(q.device_key))},
                       {"measurements", ms},
                       {"signature", binary(ByteView(q.signature))}});
@@ -996,6 +997,18 @@ std::uint32_t SecuritySubsystem::execute_admin(std::uint8_t command, const nlohm
     }
     default: return secproto::unknown_command;
     }
+}
+
+std::optional<protocol::Quote> SecuritySubsystem::clone_quote(ByteView nonce) const {
+    if (!identity_key_ || nonce.size() != protocol::kNonceSize) return std::nullopt;
+    protocol::Quote q;
+    q.nonce = Bytes(nonce.begin(), nonce.end());
+    q.device_key = identity_key_->public_key().raw();
+    for (const auto& m : measurements_)
+        q.measurements.push_back({static_cast<std::uint16_t>(m.type), m.stage, image::to_string(m.component),
+                                  image::version_to_string(m.version), m.digest});
+    q.signature = identity_key_->sign_digest(q.digest());
+    return q;
 }
 
 }  // namespace svp

@@ -22,6 +22,7 @@
 
 #include "common/crypto/ec_key.h"
 #include "common/image/image_format.h"
+#include "common/protocol/attestation.h"
 #include "models/base/bus_master.h"
 #include "models/base/clock.h"
 #include "models/base/device_context.h"
@@ -157,6 +158,13 @@ public:
         return booted_ && i < booted_slot_.size() ? config_.chain[i].slots[booted_slot_[i]].name : std::string();
     }
     std::uint64_t commands_served() const { return commands_served_; }
+
+    // Scenario probes for the cloud attacks; no guest reaches them.
+    // C2: the last quote this subsystem signed, as an attacker who recorded it would hold it.
+    const std::optional<protocol::Quote>& last_signed_quote() const { return last_quote_; }
+    // C4: a quote over `nonce` as a clone of this device signs it: a copy of its fuse secret
+    // and images derives the same DICE identity key. None before the identity exists.
+    std::optional<protocol::Quote> clone_quote(ByteView nonce) const;
     // Survives resets: counts everything the engines did during the run.
     const SecurityActivity& activity() const { return activity_; }
 
@@ -217,6 +225,7 @@ private:
     // The key vault: the device identity key exists only here.
     std::optional<crypto::EcPrivateKey> identity_key_;
     std::vector<BootMeasurement> measurements_;
+    std::optional<protocol::Quote> last_quote_;
     std::function<void(const BootHandoff&)> release_;
     std::function<void(const std::string&)> reset_request_;
     std::vector<sc_core::sc_process_handle> threads_;

@@ -9,13 +9,15 @@
 namespace svp::scenario {
 
 CloudService CloudService::start(const std::filesystem::path& spherevp, const std::filesystem::path& work_dir,
-                                 std::uint64_t seed, const std::filesystem::path& sync_file) {
+                                 std::uint64_t seed, const std::filesystem::path& sync_file,
+                                 const std::vector<std::string>& defences_off) {
     CloudService c;
     c.events_file_ = work_dir / "cloud-events.jsonl";
-    c.process_ = Subprocess::start({spherevp.string(), "cloud", "serve", "--db", (work_dir / "cloud.db").string(),
-                                    "--listen", "127.0.0.1:0", "--seed", std::to_string(seed), "--clock-file",
-                                    sync_file.string(), "--events", c.events_file_.string()},
-                                   {true, (work_dir / "cloud.log").string()});
+    std::vector<std::string> args{spherevp.string(), "cloud", "serve", "--db", (work_dir / "cloud.db").string(),
+                                  "--listen", "127.0.0.1:0", "--seed", std::to_string(seed), "--clock-file",
+                                  sync_file.string(), "--events", c.events_file_.string()};
+    for (const auto& d : defences_off) args.insert(args.end(), {"--defence-off", d});
+    c.process_ = Subprocess::start(args, {true, (work_dir / "cloud.log").string()});
     // The service prints one JSON line once it listens (cloud-stub/README.md).
     auto line = c.process_->read_line(std::chrono::seconds(30));
     if (!line)
@@ -42,6 +44,18 @@ void CloudService::upload_image(const Bytes& image) {
     cloud::CloudClient client(o);
     auto r = client.upload_image(image);
     if (!r.ok()) throw std::runtime_error(fmt::format("cloud refused an image upload: {} {}", r.status, r.body));
+}
+
+cloud::CloudResponse CloudService::request(bool as_admin, const std::string& method, const std::string& target,
+                                           const nlohmann::json& body, std::int64_t service_unix_s) const {
+    cloud::CloudClientOptions o;
+    o.host = "127.0.0.1";
+    o.port = port_;
+    o.ca_pem = service_ca_pem_;
+    if (as_admin) o.bearer_token = admin_token_;
+    o.verify_time = [service_unix_s] { return service_unix_s; };
+    cloud::CloudClient client(o);
+    return client.request(method, target, body.is_null() ? std::string() : body.dump());
 }
 
 std::vector<Event> CloudService::stop_and_collect_events() {

@@ -9,6 +9,7 @@
 
 #include "common/crypto/deterministic_random.h"
 #include "common/image/image_format.h"
+#include "common/protocol/attestation.h"
 #include "common/protocol/sim_sync.h"
 #include "common/util/input_error.h"
 #include "common/util/log.h"
@@ -170,7 +171,11 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     std::optional<CloudService> cloud;
     std::optional<os::OsConfig> os_config;
     if (s.cloud) {
-        cloud.emplace(CloudService::start(options.spherevp_binary, work, s.seed, work / "sim-sync"));
+        // The cloud's own defences are switched off in the stub, which logs them (dev "cloud").
+        std::vector<std::string> cloud_defences_off;
+        for (const auto& d : all_defences())
+            if (d.layer == "cloud" && !variant.defences.on(d.name)) cloud_defences_off.emplace_back(d.name);
+        cloud.emplace(CloudService::start(options.spherevp_binary, work, s.seed, work / "sim-sync", cloud_defences_off));
         os::OsConfig c;
         c.hostname = "dev0";
         c.cloud_host = kCloudHostName;
@@ -265,8 +270,9 @@ RunResult run(const Scenario& s, const RunOptions& options) {
         for (const auto& o : variant.overrides) started["set"].push_back(o.text());
     }
     context.emit(ev::sim_started, started);
-    for (const auto& d : all_defences())
-        if (!variant.defences.on(d.name)) context.emit(ev::sim_defence_off, {{"defence", d.name}, {"layer", d.layer}});
+    for (const auto& d : all_defences())  // the cloud's own are logged by the stub, when there is one
+        if (!variant.defences.on(d.name) && !(d.layer == "cloud" && cloud))
+            context.emit(ev::sim_defence_off, {{"defence", d.name}, {"layer", d.layer}});
 
     const auto rt_cores = device.rt_cores();
     for (const auto& a : s.timeline)
@@ -324,8 +330,45 @@ RunResult run(const Scenario& s, const RunOptions& options) {
             triggers[i]->notify(sc_core::sc_time(static_cast<double>(a.at_ns), sc_core::SC_NS));
         }
     });
+    // Actions on the cloud stub (scenario.h, is_cloud_action): made over its API from this
+    // simulation thread, at the action's simulated time, which the stub's clock then reads.
+    std::string clone_nonce;
+    auto act_on_cloud = [&](const Action& a) {
+        sync.set_sim_ns(std::max(sync.sim_ns(), sim_now_ns()));
+        const auto service_s = static_cast<std::int64_t>(sync.service_unix_ns() / 1'000'000'000);
+        auto logged = [&](unsigned status, const std::string& error) {
+            context.emit(ev::sim_cloud_action, {{"action", a.kind}, {"status", status}, {"error", error}});
+        };
+        const auto key = device.security().device_public_key();
+        if (!key) return logged(0, "the device has no identity yet");
+        const auto id = protocol::device_id(*key);
+        cloud::CloudResponse r;
+        try {
+            if (a.kind == "revoke-device") {
+                nlohmann::json body = nlohmann::json::object();
+                if (!a.reason.empty()) body["reason"] = a.reason;
+                r = cloud->request(true, "POST", "/admin/v1/devices/" + id + "/revoke", body, service_s);
+            } else if (a.kind == "replay-attestation") {
+                const auto& quote = device.security().last_signed_quote();
+                if (!quote) return logged(0, "the device has signed no quote yet");
+                r = cloud->request(false, "POST", "/v1/attestation/quote", quote->to_json(), service_s);
+            } else if (a.kind == "clone-challenge") {
+                r = cloud->request(false, "POST", "/v1/attestation/challenge", {{"device_id", id}}, service_s);
+                if (r.status == 200) clone_nonce = r.json().value("nonce", "");
+            } else if (a.kind == "clone-quote") {
+                if (clone_nonce.empty()) return logged(0, "the clone holds no nonce (clone-challenge first)");
+                const auto quote = device.security().clone_quote(from_hex(clone_nonce, "nonce"));
+                if (!quote) return logged(0, "the device has no identity to clone");
+                r = cloud->request(false, "POST", "/v1/attestation/quote", quote->to_json(), service_s);
+            }
+        } catch (const cloud::CloudClientError& e) {
+            return logged(0, e.what());
+        }
+        logged(r.status, r.ok() ? "" : r.error());
+    };
     auto perform = [&](const Action& a) {
-            if (a.kind == "tamper-flash") device.flash().tamper(variant.partition(a.partition).offset + a.offset, a.bytes);
+            if (is_cloud_action(a.kind)) act_on_cloud(a);
+            else if (a.kind == "tamper-flash") device.flash().tamper(variant.partition(a.partition).offset + a.offset, a.bytes);
             else if (a.kind == "glitch") device.security().faults().arm(a.point, a.nth);
             else if (a.kind == "attach-debugger") device.security().attach_debugger(a.core);
             else if (a.kind == "debug-read-secret") device.security().debugger_read_device_secret();

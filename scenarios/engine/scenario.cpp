@@ -493,10 +493,17 @@ void Loader::apply(const Map& top) {
                 if (a.text.empty()) m.fail("text", "give at least one character");
             } else if (a.kind == "debug-read-secret" || a.kind == "reset" || a.kind == "power-cut") {
                 m.only({"at", "do"});
+            } else if (is_cloud_action(a.kind)) {
+                // The cloud's administrator, or an attacker, acting on the stub at this moment.
+                m.only({"at", "after", "after_where", "do", "reason"});
+                if (a.kind != "revoke-device" && m.has("reason")) m.fail("reason", "only revoke-device takes a reason");
+                a.reason = m.str("reason", "");
+                if (!s.cloud) m.fail_here(a.kind + " needs a cloud (remove cloud: none)");
             } else {
                 m.fail("do", "unknown action '" + a.kind +
                                  "' (known: tamper-flash, glitch, link, redirect-cloud, attach-debugger, debug-read-secret, reset, "
-                                 "power-cut, bus-write, bus-read, start-rt-core, stop-rt-core, uart-input)");
+                                 "power-cut, bus-write, bus-read, start-rt-core, stop-rt-core, uart-input, revoke-device, "
+                                 "replay-attestation, clone-challenge, clone-quote)");
             }
             s.timeline.push_back(a);
         }

@@ -50,7 +50,10 @@ struct Action {
     std::uint64_t at_ns = 0;     // when; with `after`, the delay after the trigger event
     std::string after_src, after_ev;                 // trigger: the first such event...
     std::map<std::string, std::string> after_where;  // ...whose fields match
-    std::string kind;  // tamper-flash, glitch, link, redirect-cloud, attach-debugger, debug-read-secret, reset, power-cut, bus-write, bus-read, start-rt-core, stop-rt-core, uart-input
+    // tamper-flash, glitch, link, redirect-cloud, attach-debugger, debug-read-secret, reset, power-cut,
+    // bus-write, bus-read, start-rt-core, stop-rt-core, uart-input; on the cloud (is_cloud_action):
+    // revoke-device, replay-attestation, clone-challenge, clone-quote
+    std::string kind;
     std::string partition;
     std::uint64_t offset = 0;
     Bytes bytes;
@@ -70,10 +73,22 @@ struct Action {
     unsigned width = 4;
     // uart-input: bytes a device attached to the UART sends it (a legacy device, G1)
     std::string uart, text;
+    std::string reason;  // revoke-device: kept in the cloud's audit log
     int device = -1;   // -1 = every device
     std::string source;  // the scenario or fragment file it was written in
     int line = 0;
 };
+
+// Actions done on the cloud stub over its API at the action's simulated time (the stub's clock
+// reads it), each logged as sim/cloud.action {action, status, error}:
+//   revoke-device        the administrator revokes the scenario's device (C5)
+//   replay-attestation   an attacker resends the last quote the device signed (C2)
+//   clone-challenge      a clone of the device (a copy of its fuse secret and images, so of its
+//                        DICE identity) asks for a nonce in the device's name (C4) ...
+//   clone-quote          ... and answers it with a quote signed by the cloned identity
+inline bool is_cloud_action(const std::string& kind) {
+    return kind == "revoke-device" || kind == "replay-attestation" || kind == "clone-challenge" || kind == "clone-quote";
+}
 
 struct Expectation {
     // occurs/never: decided from events; state: checked on the device at the end of the run.

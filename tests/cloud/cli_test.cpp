@@ -147,3 +147,44 @@ TEST_CASE("cloud admin drives the deployment model: products, groups, feeds, dep
     CHECK_THAT(ok({"reports", "--device", device.id()}), Catch::Contains("\"reports\": []"));
     CHECK_THAT(ok({"audit", "--limit", "50"}), Catch::Contains("deployment.create"));
 }
+
+TEST_CASE("cloud admin stages a rollout, advances it, and rotates the tenant CA") {
+    TempDir dir;
+    CloudProcess cloud(dir / "cloud.db");
+    const std::vector<std::string> conn{"cloud", "admin", "--url", cloud.url(), "--ca",
+                                        cloud.ready().at("service_ca").get<std::string>(), "--token-file",
+                                        cloud.ready().at("admin_token_file").get<std::string>()};
+    auto admin = [&](std::vector<std::string> action) {
+        auto args = conn;
+        args.insert(args.end(), action.begin(), action.end());
+        return run_spherevp(args);
+    };
+    const auto app = component_image(image::ImageType::application, kAppComponent, "2.0.0", "cli rollout");
+    write_file(dir / "app.img", app.bytes);
+    REQUIRE(admin({"upload-image", (dir / "app.img").string()}).exit_code == 0);
+    REQUIRE(admin({"create-product", "Thermostat", "--id", kProduct}).exit_code == 0);
+
+    // --phases without a threshold is refused before anything is sent.
+    auto half = admin({"deploy", "Thermostat", "Production", measurement_of(app), "--phases", "10"});
+    CHECK(half.exit_code == 2);
+    CHECK_THAT(half.err, Catch::Contains("--failure-threshold"));
+    auto staged = admin({"deploy", "Thermostat", "Production", measurement_of(app), "--phases", "10,50",
+                         "--failure-threshold", "20", "--min-outcomes", "3"});
+    INFO(staged.err);
+    REQUIRE(staged.exit_code == 0);
+    CHECK_THAT(staged.out, Catch::Contains("\"phases\": [\n      10,\n      50,\n      100\n    ]"));
+    CHECK_THAT(admin({"advance-rollout", "Thermostat", "Production", "1"}).out, Catch::Contains("\"percent\": 50"));
+    CHECK_THAT(admin({"advance-rollout", "Thermostat", "Production", "1"}).out, Catch::Contains("\"state\": \"complete\""));
+    auto again = admin({"advance-rollout", "Thermostat", "Production", "1"});
+    CHECK(again.exit_code == 2);
+    CHECK_THAT(again.err, Catch::Contains("rollout-complete"));
+    CHECK_THAT(admin({"deployments", "Thermostat", "Production"}).out, Catch::Contains("\"state\": \"complete\""));
+
+    auto rotated = admin({"rotate-tenant-ca", "--overlap", "600"});
+    INFO(rotated.err);
+    REQUIRE(rotated.exit_code == 0);
+    CHECK_THAT(rotated.out, Catch::Contains("\"retire_at\""));
+    auto cas = admin({"tenant-ca"});
+    CHECK_THAT(cas.out, Catch::Contains("\"state\": \"active\""));
+    CHECK_THAT(cas.out, Catch::Contains("\"state\": \"trusted\""));
+}

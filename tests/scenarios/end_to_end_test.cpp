@@ -310,6 +310,38 @@ TEST_CASE("regression power: each boot-path scenario fails with its defence swit
     CHECK(j["power"].get<double>() < 1.0);
 }
 
+TEST_CASE("regression power: each cloud scenario fails with its cloud defence switched off in the stub") {
+    auto r = spherevp({"run", "--regression-power", "--json", kScenarios + "/cloud/c2-replayed-quote.yaml",
+                       kScenarios + "/cloud/c3-development-image-attests.yaml", kScenarios + "/cloud/c4-cloned-identity.yaml",
+                       kScenarios + "/cloud/c5-revoked-device.yaml"});
+    INFO(r.stdout_text << r.stderr_text);
+    const auto j = nlohmann::json::parse(r.stdout_text);
+    std::map<std::string, bool> caught;
+    for (const auto& row : j["rows"]) caught[row["defence"].get<std::string>() + " " + row["scenario"].get<std::string>()] = row["caught"];
+    CHECK(caught.at("cloud.nonce-freshness c2-replayed-attestation-quote"));
+    CHECK(caught.at("cloud.known-good-measurements c3-development-image-attests"));
+    CHECK(caught.at("cloud.clone-detection c4-cloned-identity"));
+    CHECK(caught.at("cloud.revocation c5-revoked-device-keeps-connecting"));
+}
+
+TEST_CASE("a cloud defence switched off reaches the stub, which logs it, and the revoked device is then served") {
+    const auto ev = temp("cloud-defence-off.jsonl");
+    auto r = spherevp({"run", kScenarios + "/cloud/c5-revoked-device.yaml", "--defence-off", "cloud.revocation", "--events", ev.string()});
+    INFO(r.stdout_text << r.stderr_text);
+    CHECK(r.status == 1);
+    std::size_t off_in_cloud = 0, off_on_device = 0, refused = 0, revoked = 0;
+    for (const auto& e : read_events(ev)) {
+        if (e.is(ev::sim_defence_off) && e.field("defence") == "cloud.revocation") ++(e.dev == "cloud" ? off_in_cloud : off_on_device);
+        if (e.is(ev::cloud_telemetry_refused)) ++refused;
+        if (e.is(ev::cloud_admin_device_revoked)) ++revoked;
+    }
+    CHECK(off_in_cloud == 1);
+    CHECK(off_on_device == 0);  // the layer that applies a switch logs it
+    CHECK(revoked == 1);        // the operator still revoked it...
+    CHECK(refused == 0);        // ...but nothing was refused
+    fs::remove(ev);
+}
+
 TEST_CASE("switching a defence off makes a test variant and the event log says so") {
     const auto ev = temp("defence-off.jsonl");
     auto r = spherevp({"run", kScenarios + "/attacks/b7-tampered-os.yaml", "--defence-off", "boot.signature", "--events", ev.string()});

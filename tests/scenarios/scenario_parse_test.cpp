@@ -99,6 +99,20 @@ TEST_CASE("a timeline action needs valid bytes and a known action") {
     CHECK(load_text(text).line == 20);
 }
 
+TEST_CASE("cloud actions need a cloud, and only revoke-device takes a reason") {
+    // kGood says cloud: none.
+    auto text = kGood + "timeline:\n  - {at: 1s, do: revoke-device}\n";
+    CHECK_THAT(load_text(text).message, Catch::Contains("revoke-device needs a cloud"));
+    CHECK(load_text(text).line == 20);
+    const auto with_cloud = with(kGood, "cloud: none\n", "");
+    CHECK(load_text(with_cloud + "timeline:\n  - {at: 1s, do: revoke-device, reason: \"key extracted\"}\n").message == "accepted");
+    CHECK(load_text(with_cloud + "timeline:\n  - {at: 1s, do: clone-challenge}\n  - {at: 2s, do: clone-quote}\n").message == "accepted");
+    CHECK_THAT(load_text(with_cloud + "timeline:\n  - {at: 1s, do: replay-attestation, reason: x}\n").message,
+               Catch::Contains("only revoke-device takes a reason"));
+    CHECK_THAT(load_text(with_cloud + "timeline:\n  - {at: 1s, do: revoke-device, device: 2}\n").message,
+               Catch::Contains("device"));
+}
+
 TEST_CASE("every scenario shipped in scenarios/ parses") {
     for (const auto& file : test::catalogue_files()) {
         INFO(file);
