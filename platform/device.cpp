@@ -17,9 +17,12 @@ sc_core::sc_time ns(double v) { return sc_core::sc_time(v, sc_core::SC_NS); }
 Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& context, HostBridge& bridge)
     : sc_module(name), variant_(std::move(variant)), context_(context) {
     router_ = std::make_unique<Router>("bus", context_, ns(variant_.bus.hop_ns));
-    std::vector<ClockDomain> clocks;
-    for (double mhz : variant_.initiator_clocks_mhz()) clocks.emplace_back(static_cast<std::uint64_t>(mhz * 1e6));
-    router_->set_initiator_clocks(std::move(clocks));
+    // Real-time cores leave reset at their reset clock; their clock control changes it later.
+    for (double mhz : variant_.initiator_clocks_mhz()) initiator_clocks_.emplace_back(static_cast<std::uint64_t>(mhz * 1e6));
+    for (std::size_t i = 0; i < variant_.cores.size(); ++i)
+        if (variant_.cores[i].kind == "cortex-m4f")
+            initiator_clocks_[i].set_hz(static_cast<std::uint64_t>(variant_.cores[i].reset_clock_mhz * 1e6));
+    router_->set_initiator_clocks(initiator_clocks_);
     if (variant_.bus.contention)
         router_->set_contention({static_cast<std::uint64_t>(variant_.bus.clock_mhz * 1e6), variant_.bus.width_bytes,
                                  variant_.bus.arbitration_cycles, variant_.bus.window_cycles});
@@ -32,7 +35,7 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
     gpio_pins_ = std::make_unique<GpioPins>(context_, gpio_pin_count(variant_));
 
     // Core states for the waveform: every core but the security core starts held in reset
-    // (the security core releases the app core; the RT cores have no model yet).
+    // (the security core releases the app core; the RT cores wait for firmware and a start).
     for (const auto& c : variant_.cores) {
         auto sig = std::make_unique<ResetSignal>((c.name + "_in_reset").c_str(), c.kind != "security-core");
         core_in_reset_[c.name] = std::move(sig);
@@ -135,6 +138,17 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
                 if (c.kind == "security-core") sec_hz = static_cast<std::uint64_t>(c.clock_mhz * 1e6);
             // The engines run on the security core's clock; their costs are the crypto table's.
             add_block<CryptoEngine>(p.name, w, context_, reg_latency, sec_hz, variant_.crypto, irq_or_null(w.irq));
+        } else if (p.kind == "cm4-rgu") {
+            const auto& w = p.windows.front();
+            const auto& core = variant_.core(p.core);
+            Cm4ClockControl::Clocks clocks;
+            clocks.crystal_hz = static_cast<std::uint64_t>(core.reset_clock_mhz * 1e6);
+            clocks.pll_hz = static_cast<std::uint64_t>(core.clock_mhz * 1e6);
+            auto& cc = add_block<Cm4ClockControl>(p.name, w, context_, reg_latency, clocks,
+                                                  [this, name = p.core](std::uint64_t hz, const std::string& source) {
+                                                      rt_clock_changed(name, hz, source);
+                                                  });
+            rt_cores_[p.core].clock = &cc;
         } else if (p.kind == "i2c-master") {
             const auto& w = p.windows.front();
             auto& wire = *(i2c_buses_[p.name] = std::make_unique<I2cBus>());
@@ -173,6 +187,30 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
     // Interrupt wiring: each controller's inputs, by SPI number (id = 32 + SPI).
     for (const auto& p : variant_.peripherals)
         for (const auto& w : p.wiring) gics_.at(p.name)->connect(Gic::kFirstSpi + w.spi, *irqs_.at(w.irq), w.edge);
+    // ---- real-time cores: on the bus with their own identity, wired into their NVIC, held in
+    // reset until they have firmware and are started.
+    for (const auto& c : variant_.cores) {
+        if (c.kind != "cortex-m4f") continue;
+        armv7m::CoreConfig cfg;
+        cfg.name = c.name;
+        cfg.num_irq = c.nvic_irqs;
+        cfg.priority_bits = c.nvic_priority_bits;
+        cfg.clock_hz = static_cast<std::uint64_t>(c.reset_clock_mhz * 1e6);
+        cfg.semihosting = false;  // no debugger host on a device: BKPT is a debug event (HardFault)
+        auto& rt = rt_cores_[c.name];
+        rt.module = std::make_unique<CortexM4Module>(c.name.c_str(), cfg, initiator(c.name));
+        rt.module->bus.bind(router_->from_initiators);
+        rt.module->hold_in_reset();
+        rt.module->stop_simulation_on_halt(false);  // a locked-up core stays locked up; the device runs on
+        rt.module->attach_events(context_);
+        for (const auto& w : c.nvic_wiring) rt.module->connect_irq(w.input, *irqs_.at(w.irq));
+        rt.module->on_reset_state([this, name = c.name](bool in_reset) {
+            core_in_reset_.at(name)->write(in_reset);
+            // The core comes out of reset on its crystal (MT3620: 26 MHz).
+            if (auto* clock = rt_cores_.at(name).clock; clock && !in_reset) clock->reset();
+        });
+    }
+
     // The firewall comes last: its rules are every guarded window mapped above (and its own).
     for (const auto& p : variant_.peripherals)
         if (p.kind == "firewall") {
@@ -288,7 +326,26 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
     security_->on_release_app_core([this](const BootHandoff& h) {
         if (auto it = core_in_reset_.find(app_core_->basename()); it != core_in_reset_.end()) it->second->write(false);
         app_core_->release(h);
+        // The OS starts the real-time apps it was given (IO_CORE_CONTROL run); modelled as
+        // happening when the app core is released.
+        for (auto& [name, rt] : rt_cores_)
+            if (rt.start_with_os && rt.module && rt.module->image()) rt.module->release("io-core-control run (os boot)");
     });
+    // A variant's default firmware: the core runs it with the OS unless a scenario says otherwise.
+    for (const auto& c : variant_.cores) {
+        if (c.kind != "cortex-m4f" || c.firmware.empty()) continue;
+        armv7m::ElfImage image;
+        try {
+            image = armv7m::read_elf(c.firmware);
+        } catch (const InputError& e) {
+            throw InputError(variant_.file, c.firmware_line, fmt::format("core '{}' firmware: {}", c.name, e.what()));
+        }
+        try {
+            load_rt_firmware(c.name, std::move(image), true);
+        } catch (const InputError& e) {
+            throw InputError(variant_.file, c.firmware_line, fmt::format("core '{}' firmware: {}", c.name, e.what()));
+        }
+    }
     sc_core::sc_spawn([this] { reset_controller(); }, "reset_controller");
     // A power cut injected in the flash (U4, U5) takes the whole device down with it.
     if (flash_) flash_->on_power_cut([this] { request_reset("power cut"); });
@@ -395,6 +452,9 @@ Device::ResetSignal& Device::core_in_reset(const std::string& core) {
 void Device::reset_requested(const ResetRequest& r) {
     if (r.scope == ResetRequest::Scope::core) {
         if (auto it = core_in_reset_.find(r.core); it != core_in_reset_.end()) it->second->write(true);
+        // A real-time core resets alone and runs its firmware again (if it was running).
+        if (auto rt = rt_cores_.find(r.core); rt != rt_cores_.end() && rt->second.module)
+            rt->second.module->restart(r.source + ": " + r.reason);
     }
     // The whole device resets for a device-scope request and for the app core's watchdog
     // (on the MT3620 the A7's watchdog resets the chip); a real-time core resets alone.
@@ -428,6 +488,8 @@ void Device::reset_controller() {
         context_.emit(ev::sec_device_reset, {{"reason", reset_reason_}, {"count", resets_}});
         if (auto it = core_in_reset_.find(app_core_->basename()); it != core_in_reset_.end()) it->second->write(true);
         app_core_->reset();
+        for (auto& [name, rt] : rt_cores_)
+            if (rt.module) rt.module->hold("device reset");
         reset_platform_blocks();
         if (flash_) flash_->power_on();
         for (auto& [name, u] : uarts_) u->reset();
@@ -442,6 +504,72 @@ void Device::reset_controller() {
             }
         security_->reset();
     }
+}
+
+std::vector<std::string> Device::rt_cores() const {
+    std::vector<std::string> out;
+    for (const auto& c : variant_.cores)
+        if (c.kind == "cortex-m4f") out.push_back(c.name);
+    return out;
+}
+
+Device::RtCore& Device::rt_entry(const std::string& name) {
+    auto it = rt_cores_.find(name);
+    if (it == rt_cores_.end() || !it->second.module) {
+        std::string known;
+        for (const auto& n : rt_cores()) known += (known.empty() ? "" : ", ") + n;
+        throw InputError(fmt::format("variant '{}' has no real-time core '{}' (real-time cores: {})", variant_.name, name,
+                                     known.empty() ? "none" : known));
+    }
+    return it->second;
+}
+
+CortexM4Module& Device::rt_core(const std::string& name) { return *rt_entry(name).module; }
+
+void Device::load_rt_firmware(const std::string& core, armv7m::ElfImage image, bool start_with_os) {
+    auto& rt = rt_entry(core);
+    const auto who = initiator(core);
+    // Every byte must land in memory this core decodes and may write: its TCM, its SYSRAM,
+    // its window onto flash (not a peripheral, not another core's memory).
+    auto is_memory = [&](const BusRegion& r) {
+        for (const auto& m : variant_.memories)
+            if (r.name == m.name || r.name.starts_with(m.name + "@")) return true;
+        return false;
+    };
+    std::string seen;
+    for (const auto& r : router_->regions())
+        if (is_memory(r) && (r.visible_to.empty() || std::find(r.visible_to.begin(), r.visible_to.end(), who.id) != r.visible_to.end()))
+            seen += fmt::format("{}{} 0x{:08x}-0x{:08x}", seen.empty() ? "" : ", ", r.name, r.base, r.end() - 1);
+    for (std::size_t i = 0; i < image.segments.size(); ++i) {
+        const auto& seg = image.segments[i];
+        const std::uint64_t first = seg.paddr, last = std::uint64_t{seg.paddr} + seg.memsz - 1;
+        const auto* region = router_->decode(first, who.id);
+        const bool fits = region && is_memory(*region) && last < region->end();
+        const bool allowed = fits && (region->guard < 0 || !firewall_ ||
+                                      firewall_->decide(static_cast<std::size_t>(region->guard), &who) == FirewallRefusal::none);
+        if (!fits || !allowed)
+            throw InputError(image.name, 0,
+                             fmt::format("segment {} [0x{:08x}, 0x{:08x}] is not in memory core '{}' can load into ({}: {})", i, first,
+                                         last, core, !fits ? "it sees" : "the firewall refuses it; it sees", seen));
+    }
+    rt.module->boot_image(std::move(image));
+    rt.start_with_os = start_with_os;
+}
+
+void Device::start_rt_core(const std::string& core, const std::string& reason) {
+    auto& rt = rt_entry(core);
+    if (!rt.module->image()) throw InputError(fmt::format("core '{}' has no firmware to run", core));
+    rt.module->release(reason);
+}
+
+void Device::stop_rt_core(const std::string& core, const std::string& reason) { rt_entry(core).module->hold(reason); }
+
+void Device::rt_clock_changed(const std::string& core, std::uint64_t hz, const std::string& source) {
+    auto& rt = rt_entry(core);
+    rt.module->set_clock_hz(hz, source);
+    // Wait states are cycles of the initiator's clock: the router charges them at the new one.
+    initiator_clocks_.at(initiator(core).id).set_hz(hz);
+    router_->set_initiator_clocks(initiator_clocks_);
 }
 
 BusInitiator Device::initiator(const std::string& name) const {
@@ -560,6 +688,18 @@ os::DeviceTree Device::os_device_tree(std::int64_t rtc_epoch_unix_s) const {
     t.app_core = app_core_name;
     t.rtc_epoch_unix_s = rtc_epoch_unix_s;
     t.costs = variant_.os_costs;
+    // IO_CORE_CONTROL (the security monitor's service on the real part): the OS hands over a
+    // verified firmware ELF; the device checks and loads it, then releases the core.
+    t.rt_cores = rt_cores();
+    t.io_core_control = [self = const_cast<Device*>(this)](const std::string& core, ByteView elf, const std::string& app) {
+        try {
+            self->load_rt_firmware(core, armv7m::parse_elf(elf, app), false);
+            self->start_rt_core(core, "io-core-control run: " + app);
+            return std::string();
+        } catch (const InputError& e) {
+            return std::string(e.what());
+        }
+    };
     for (const auto& p : variant_.peripherals) {
         const auto& w = p.windows.front();
         if (p.kind == "uart" && !t.console_uart && visible(w.visible_to, app_core_name)) t.console_uart = w.base;
@@ -638,7 +778,9 @@ std::string Device::describe() const {
     std::string out = fmt::format("variant {}: {}\n\n", variant_.name, variant_.summary);
     out += fmt::format("{:<8} {:<15} {:>10}\n", "core", "kind", "clock");
     for (const auto& c : variant_.cores)
-        out += fmt::format("{:<8} {:<15} {:>6.1f} MHz{}\n", c.name, c.kind, c.clock_mhz, c.secure ? "  (secure world)" : "");
+        out += fmt::format("{:<8} {:<15} {:>6.1f} MHz{}{}\n", c.name, c.kind, c.clock_mhz, c.secure ? "  (secure world)" : "",
+                           c.kind == "cortex-m4f" && c.reset_clock_mhz != c.clock_mhz
+                               ? fmt::format("  ({:.1f} MHz after reset)", c.reset_clock_mhz) : std::string());
     const auto& b = variant_.bus;
     out += fmt::format("\nbus: {} ns per hop", b.hop_ns);
     if (b.contention)
@@ -681,6 +823,13 @@ std::string Device::describe() const {
         std::string list;
         for (const auto& w : p.wiring) list += fmt::format("{}{}=SPI {}{}", list.empty() ? "" : ", ", w.irq, w.spi, w.edge ? " (edge)" : "");
         out += list + "\n";
+    }
+    for (const auto& c : variant_.cores) {
+        if (c.nvic_wiring.empty()) continue;
+        std::string list;
+        for (const auto& w : c.nvic_wiring) list += fmt::format("{}{}={}", list.empty() ? "" : ", ", w.irq, w.input);
+        out += fmt::format("\ninterrupts into {}'s NVIC ({} inputs, {} priority bits): {}\n", c.name, c.nvic_irqs,
+                           c.nvic_priority_bits, list);
     }
     out += fmt::format("\n{:<10} {:>10} {:>10}\n", "partition", "offset", "size");
     for (const auto& p : variant_.flash_layout)

@@ -17,6 +17,9 @@
 #include "models/bus/nor_flash.h"
 #include "models/bus/router.h"
 #include "models/cpu/app_core.h"
+#include "models/cpu/armv7m/clock_control.h"
+#include "models/cpu/armv7m/cortex_m4_module.h"
+#include "models/cpu/armv7m/elf_loader.h"
 #include "models/net/host_bridge.h"
 #include "models/periph/gic.h"
 #include "models/periph/gpio.h"
@@ -104,6 +107,23 @@ public:
     void reset_platform_blocks();
     SecuritySubsystem& security() { return *security_; }
     AppCore& app_core() { return *app_core_; }
+
+    // ---- real-time cores: every cortex-m4f core of the variant is a CortexM4Module on the bus
+    // with its own identity, memory view (visible_to), NVIC wiring and clock control (cm4-rgu).
+    // Each is held in reset until it has firmware and is started, as the OS does through the
+    // security monitor's IO_CORE_CONTROL; it starts at reset_clock_mhz.
+    std::vector<std::string> rt_cores() const;
+    CortexM4Module& rt_core(const std::string& name);
+    // Makes `image` the core's firmware after checking that every segment lies in memory the
+    // core can see and write (TCM, SYSRAM, its XIP flash window). Throws InputError naming the
+    // ELF file and the segment. `start_with_os`: the core starts when the security core releases
+    // the app core, and again after each device reset; else only start_rt_core starts it.
+    void load_rt_firmware(const std::string& core, armv7m::ElfImage image, bool start_with_os = true);
+    // IO_CORE_CONTROL run / stop (a scenario action, a test). Starting loads the firmware again
+    // and resets the core from its vector table at reset_clock_mhz. Throws InputError for a core
+    // without firmware.
+    void start_rt_core(const std::string& core, const std::string& reason = "io-core-control run");
+    void stop_rt_core(const std::string& core, const std::string& reason = "io-core-control stop");
     NorFlash& flash() { return *flash_; }
     Memory& memory(const std::string& name);
     Uart& uart(const std::string& name);
@@ -128,6 +148,15 @@ public:
     std::string describe() const;
 
 private:
+    struct RtCore {
+        std::unique_ptr<CortexM4Module> module;
+        Cm4ClockControl* clock = nullptr;
+        bool start_with_os = false;
+    };
+    RtCore& rt_entry(const std::string& name);
+    void rt_clock_changed(const std::string& core, std::uint64_t hz, const std::string& source);
+    std::map<std::string, RtCore> rt_cores_;
+    std::vector<ClockDomain> initiator_clocks_;  // what the router charges wait states at
     IrqLine* irq_or_null(const std::string& name);
     void reset_controller();
     static constexpr int kGuardFromWindow = -2;

@@ -10,6 +10,9 @@
 #ifndef SVP_VARIANTS_DIR
 #define SVP_VARIANTS_DIR "platform/variants"
 #endif
+#ifndef SVP_FIRMWARE_DIR
+#define SVP_FIRMWARE_DIR "firmware"
+#endif
 
 namespace svp {
 namespace {
@@ -19,7 +22,7 @@ using yaml::Map;
 const std::set<std::string> kCoreKinds = {"app-core", "cortex-m4f", "security-core"};
 const std::set<std::string> kMemoryKinds = {"ram", "rom", "nor-flash"};
 const std::set<std::string> kPeripheralKinds = {"uart", "mailbox", "nic", "firewall", "otp", "flash-controller",
-                                                "gpio", "gpt", "wdt", "rtc", "trng", "gic", "crypto",
+                                                "gpio", "gpt", "wdt", "rtc", "trng", "gic", "crypto", "cm4-rgu",
                                                 "i2c-master", "spi-master", "adc", "pwm"};
 
 std::string join(const std::set<std::string>& s) {
@@ -106,7 +109,76 @@ void read_wait_states(const Map& m, unsigned& read, unsigned& write) {
     if (read > 10'000 || write > 10'000) m.fail("wait_states", "more than 10000 wait states is not a plausible memory");
 }
 
+// A real-time core's own keys: its clock after reset, its NVIC and its default firmware.
+void read_rt_core(const Map& m, CoreSpec& c) {
+    c.reset_clock_mhz = m.number("reset_clock_mhz", c.clock_mhz);
+    check_clock(m, "reset_clock_mhz", c.reset_clock_mhz);
+    if (auto node = m.optional("nvic")) {
+        Map n(*node, m.file(), "core '" + c.name + "' nvic");
+        n.only({"irqs", "priority_bits", "wiring"});
+        c.nvic_irqs = static_cast<unsigned>(n.u64("irqs", 32));
+        if (c.nvic_irqs < 1 || c.nvic_irqs > 240) n.fail("irqs", "an ARMv7-M NVIC has 1 to 240 external interrupts");
+        c.nvic_priority_bits = static_cast<unsigned>(n.u64("priority_bits", 8));
+        if (c.nvic_priority_bits < 3 || c.nvic_priority_bits > 8) n.fail("priority_bits", "ARMv7-M implements 3 to 8 priority bits");
+        if (auto wiring = n.optional("wiring")) {
+            Map w(*wiring, m.file(), "core '" + c.name + "' nvic wiring");
+            std::map<unsigned, std::string> by_input;
+            for (const auto& kv : w.raw()) {
+                NvicWiringSpec spec;
+                spec.irq = kv.first.as<std::string>();
+                spec.line = yaml::line_of(kv.first);
+                spec.input = static_cast<unsigned>(yaml::parse_u64(kv.second, m.file(), "nvic wiring: " + spec.irq));
+                if (spec.input >= c.nvic_irqs)
+                    throw InputError(m.file(), spec.line, fmt::format("core '{}' nvic wiring: {}: input {} is past the NVIC's {} interrupts (0..{})",
+                                                                      c.name, spec.irq, spec.input, c.nvic_irqs, c.nvic_irqs - 1));
+                if (auto [it, fresh] = by_input.emplace(spec.input, spec.irq); !fresh)
+                    throw InputError(m.file(), spec.line, fmt::format("core '{}' nvic wiring: {} and {} are both wired to input {}",
+                                                                      c.name, it->second, spec.irq, spec.input));
+                c.nvic_wiring.push_back(spec);
+            }
+        }
+    }
+    if (m.has("firmware")) {
+        c.firmware = resolve_firmware_path(m.str("firmware"), std::filesystem::path(m.file()).parent_path()).string();
+        c.firmware_line = yaml::line_of(m.node("firmware"));
+    }
+}
+
 }  // namespace
+
+void assign_peripheral(Variant& v, const std::string& peripheral, const std::string& core) {
+    auto c = std::find_if(v.cores.begin(), v.cores.end(), [&](auto& x) { return x.name == core; });
+    if (c == v.cores.end() || c->kind != "cortex-m4f")
+        throw InputError(fmt::format("'{}' is not a real-time core of variant '{}'", core, v.name));
+    auto p = std::find_if(v.peripherals.begin(), v.peripherals.end(), [&](auto& x) { return x.name == peripheral; });
+    if (p == v.peripherals.end()) {
+        std::string known;
+        for (const auto& q : v.peripherals)
+            if (q.windows.size() == 1 && q.windows.front().firewall) known += (known.empty() ? "" : ", ") + q.name;
+        throw InputError(fmt::format("variant '{}' has no peripheral '{}' (assignable: {})", v.name, peripheral, known));
+    }
+    if (p->windows.size() != 1 || !p->windows.front().firewall)
+        throw InputError(fmt::format("peripheral '{}' has no firewall rule of its own: it cannot be assigned to a core", peripheral));
+    auto& rule = *p->windows.front().firewall;
+    rule.owners = {core};
+}
+
+std::filesystem::path firmware_dir() {
+    if (const char* env = std::getenv("SPHEREVP_FIRMWARE_DIR"); env && *env) return env;
+    return SVP_FIRMWARE_DIR;
+}
+
+std::filesystem::path resolve_firmware_path(const std::string& text, const std::filesystem::path& relative_to) {
+    static const std::string kVar = "${firmware}";
+    if (text.starts_with(kVar)) {
+        std::string rest = text.substr(kVar.size());
+        while (!rest.empty() && rest.front() == '/') rest.erase(rest.begin());
+        return firmware_dir() / rest;
+    }
+    std::filesystem::path p(text);
+    if (p.is_relative() && !relative_to.empty()) p = relative_to / p;
+    return p;
+}
 
 const PeripheralSpec& Variant::peripheral(const std::string& n) const {
     for (auto& p : peripherals)
@@ -261,7 +333,7 @@ Variant load_variant(const std::filesystem::path& path, const std::vector<Varian
             CoreSpec c;
             c.name = kv.first.as<std::string>();
             Map m(kv.second, file, "core '" + c.name + "'");
-            m.only({"kind", "clock_mhz", "world"});
+            m.only({"kind", "clock_mhz", "world", "reset_clock_mhz", "nvic", "firmware"});
             c.kind = m.str("kind");
             if (!kCoreKinds.count(c.kind)) m.fail("kind", fmt::format("unknown core kind '{}' (expected one of: {})", c.kind, join(kCoreKinds)));
             c.clock_mhz = m.number("clock_mhz");
@@ -270,6 +342,12 @@ Variant load_variant(const std::filesystem::path& path, const std::vector<Varian
             if (world != "normal" && world != "secure") m.fail("world", "expected normal or secure");
             c.secure = world == "secure";
             c.line = m.line();
+            if (c.kind == "cortex-m4f") {
+                read_rt_core(m, c);
+            } else {
+                for (const char* key : {"reset_clock_mhz", "nvic", "firmware"})
+                    if (m.has(key)) m.fail(key, fmt::format("only a cortex-m4f core takes '{}'", key));
+            }
             v.cores.push_back(c);
         }
         auto count = [&](const char* kind) { return std::count_if(v.cores.begin(), v.cores.end(), [&](auto& c) { return c.kind == kind; }); };
@@ -387,6 +465,7 @@ Variant load_variant(const std::filesystem::path& path, const std::vector<Varian
             {"trng", {}},
             {"crypto", {}},
             {"gic", {"cpu_interface", "lines", "core", "wiring", "edge_triggered"}},
+            {"cm4-rgu", {"core"}},
             {"i2c-master", {"clock_mhz", "devices"}},
             {"spi-master", {"clock_mhz", "devices"}},
             {"adc", {"inputs_mv"}},
@@ -460,6 +539,12 @@ Variant load_variant(const std::filesystem::path& path, const std::vector<Varian
         } else if (p.kind == "rtc") {
             p.clock_hz = m.number("clock_hz");
             if (!(p.clock_hz >= 1 && p.clock_hz <= 1e9)) m.fail("clock_hz", fmt::format("{} Hz is not a plausible RTC clock", p.clock_hz));
+        } else if (p.kind == "cm4-rgu") {
+            p.core = m.str("core");
+            auto core = std::find_if(v.cores.begin(), v.cores.end(), [&](auto& c) { return c.name == p.core; });
+            if (core == v.cores.end() || core->kind != "cortex-m4f") m.fail("core", "'" + p.core + "' is not a cortex-m4f core of this variant");
+            if (std::any_of(v.peripherals.begin(), v.peripherals.end(), [&](auto& q) { return q.kind == "cm4-rgu" && q.core == p.core; }))
+                m.fail("core", "core '" + p.core + "' already has a clock control block");
         } else if (p.kind == "gic") {
             p.core = m.str("core");
             auto core = std::find_if(v.cores.begin(), v.cores.end(), [&](auto& c) { return c.name == p.core; });
@@ -591,6 +676,10 @@ Variant load_variant(const std::filesystem::path& path, const std::vector<Varian
                                                                    *irq, p.name, it->second));
                 }
             }
+        for (const auto& c : v.cores)
+            for (const auto& w : c.nvic_wiring)
+                if (!raised_by.count(w.irq))
+                    throw InputError(file, w.line, fmt::format("core '{}' nvic wiring: no peripheral raises an irq named '{}'", c.name, w.irq));
         for (const auto& p : v.peripherals)
             for (const auto& w : p.wiring) {
                 if (!raised_by.count(w.irq))

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/defences/defences.h"
@@ -16,11 +17,25 @@
 
 namespace svp {
 
+// One input of a real-time core's NVIC: irq line -> external interrupt number.
+struct NvicWiringSpec {
+    std::string irq;
+    unsigned input = 0;
+    int line = 0;
+};
+
 struct CoreSpec {
     std::string name, kind;  // kind: app-core, cortex-m4f, security-core
-    double clock_mhz = 0;
+    double clock_mhz = 0;    // cortex-m4f: its fastest clock (MT3620: the 197.6 MHz PLL)
     bool secure = false;
     int line = 0;
+    // ---- cortex-m4f only
+    double reset_clock_mhz = 0;          // the clock after reset (MT3620: the 26 MHz crystal)
+    unsigned nvic_irqs = 32;             // external interrupts of its NVIC
+    unsigned nvic_priority_bits = 8;     // implemented priority bits (MT3620 M4: 3)
+    std::vector<NvicWiringSpec> nvic_wiring;
+    std::string firmware;                // the ELF it runs unless a scenario says otherwise ("": none)
+    int firmware_line = 0;
 };
 
 // A region's firewall rule at reset (models/bus/firewall.h); its slot is its order in the file.
@@ -185,6 +200,16 @@ VariantOverride parse_variant_override(const std::string& text);
 // override whose path names no value of the file is an error that lists what is there.
 Variant load_variant(const std::filesystem::path& path);
 Variant load_variant(const std::filesystem::path& path, const std::vector<VariantOverride>& overrides);
+// Gives `peripheral` to `core` in the firewall's boot configuration: its rule's owners become
+// that core alone (what the OS does from an RT app's manifest, SET_PERIPHERAL_MAPPING, before
+// it locks the firewall). Throws InputError (no file) for a peripheral that is unknown, has no
+// firewall rule or several windows, or a core that is not a real-time core.
+void assign_peripheral(Variant& variant, const std::string& peripheral, const std::string& core);
+// Where built firmware lives: $SPHEREVP_FIRMWARE_DIR, else the build tree's firmware/ folder.
+std::filesystem::path firmware_dir();
+// A firmware path as written in a variant or a scenario: "${firmware}/examples/x.elf" is under
+// firmware_dir(); any other relative path is relative to `relative_to` (the file naming it).
+std::filesystem::path resolve_firmware_path(const std::string& text, const std::filesystem::path& relative_to);
 // Finds platform/variants/NAME.yaml (or takes NAME as a path when it names a file).
 std::filesystem::path find_variant(const std::string& name_or_path);
 std::vector<std::string> shipped_variants();

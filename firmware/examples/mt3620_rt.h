@@ -1,8 +1,7 @@
 // What firmware on an MT3620-class real-time core (Cortex-M4F) sees: the address map of
 // ../../../shared/DESIGN.md (from public MT3620 headers and device trees) and the registers of
-// the peripherals it uses. The register layouts below are provisional: they are the ones the
-// platform's peripheral models are expected to implement (16550-style UART, a simple GPT,
-// GPIO data/set/clear, the A7 mailbox FIFO); align them with models/periph when those land.
+// the peripherals it uses, as the platform's models implement them (models/periph: 16550 UART,
+// MT3620 GPT, GPIO, mailbox; models/cpu/armv7m/clock_control.h: IO_CM4_RGU).
 #ifndef SVP_MT3620_RT_H
 #define SVP_MT3620_RT_H
 
@@ -20,7 +19,6 @@
 #define MT3620_RT_MBOX_A7     0x21050000u  // mailbox between this core and the A7
 #define MT3620_RT_MBOX_RT     0x21060000u  // mailbox to the other RT core
 // ---- shared peripherals (owned through the firewall; one owner each) ----
-#define MT3620_GPIO_BASE      0x30020000u
 #define MT3620_ISU_BASE(n)    (0x38070000u + (n) * 0x10000u)
 #define MT3620_ISU_UART(n)    (MT3620_ISU_BASE(n) + 0x500u)
 
@@ -32,28 +30,46 @@
 #define UART_LSR_DR   (1u << 0)          // data ready
 #define UART_LSR_THRE (1u << 5)          // transmit holding register empty
 
-// ---- GPT: timer 0 counts at 1 kHz and interrupts when it reaches its compare value ----
-#define GPT_ISR      REG32(MT3620_RT_GPT_BASE + 0x00)  // write one to clear
+// ---- GPT (CodethinkLabs mt3620-m4-drivers mt3620/gpt.h; models/periph/gpt.h) ----
+// GPT0/1 count down from ICNT at "1 kHz" (32768/33 Hz) or 32 kHz and interrupt at 0.
+#define GPT_ISR      REG32(MT3620_RT_GPT_BASE + 0x00)  // write one to clear (bit n: GPTn)
 #define GPT_IER      REG32(MT3620_RT_GPT_BASE + 0x04)
-#define GPT0_CTRL    REG32(MT3620_RT_GPT_BASE + 0x10)  // bit 0 enable, bit 1 auto-restart
-#define GPT0_ICNT    REG32(MT3620_RT_GPT_BASE + 0x14)  // compare value in ticks
+#define GPT0_CTRL    REG32(MT3620_RT_GPT_BASE + 0x10)  // bit 0 EN, 1 MODE repeat, 2 SPEED 32k, 3 RESTART
+#define GPT0_ICNT    REG32(MT3620_RT_GPT_BASE + 0x14)  // count to run down, in ticks
+#define GPT_CTRL_EN     (1u << 0)
+#define GPT_CTRL_REPEAT (1u << 1)
+#define GPT_CTRL_32K    (1u << 2)
 
-// ---- GPIO: one 32-pin bank ----
-#define GPIO_DOUT    REG32(MT3620_GPIO_BASE + 0x00)
-#define GPIO_DOUT_SET REG32(MT3620_GPIO_BASE + 0x04)
-#define GPIO_DOUT_CLR REG32(MT3620_GPIO_BASE + 0x08)
-#define GPIO_OE      REG32(MT3620_GPIO_BASE + 0x10)
+// ---- core clock (IO_CM4_RGU; models/cpu/armv7m/clock_control.h) ----
+#define IO_CM4_RGU   REG32(0x2101000Cu)                // [9:8] HCLK: 0 26 MHz, 2 the 197.6 MHz PLL
+static inline void boost_clock(void) { IO_CM4_RGU = (IO_CM4_RGU & 0xFFFF00FFu) | 0x200u; }
 
-// ---- Mailbox with the A7: FIFO of 15 command+data pairs per direction, an irq per direction ----
-#define MBOX_WRITE_CMD(b)  REG32((b) + 0x00)   // writing the command pushes the pair
-#define MBOX_WRITE_DATA(b) REG32((b) + 0x04)
-#define MBOX_READ_CMD(b)   REG32((b) + 0x08)   // reading the command pops the pair
-#define MBOX_READ_DATA(b)  REG32((b) + 0x0C)
-#define MBOX_STATUS(b)     REG32((b) + 0x10)   // [3:0] entries to read, [7:4] free entries to write
-#define MBOX_INT_EN(b)     REG32((b) + 0x14)   // bit 0: "not empty" interrupt
-#define MBOX_INT_STS(b)    REG32((b) + 0x18)   // write one to clear
+// ---- GPIO block (CodethinkLabs mt3620/gpio.h; models/periph/gpio.h), e.g. GPIO_PWM_2 ----
+#define MT3620_GPIO_PWM2_BASE 0x38030000u             // pins 8..11
+#define GPIO_DOUT_SET(b) REG32((b) + 0x14)
+#define GPIO_DOUT_CLR(b) REG32((b) + 0x18)
+#define GPIO_OE_SET(b)   REG32((b) + 0x24)
 
-// ---- NVIC inputs of an RT core (provisional numbering, set by the platform variant) ----
+// ---- Mailbox side (CodethinkLabs mt3620/mbox.h; models/periph/mailbox.h): 15 {cmd, data}
+// pairs per direction. Push: DATA then CMD. Pop: DATA (no side effect) then CMD (pops). ----
+#define MBOX_INT_EN(b)        REG32((b) + 0x38)  // bit 2 RX: the peer pushed
+#define MBOX_INT_STS(b)       REG32((b) + 0x3C)  // write one to clear
+#define MBOX_CMD_PUSH(b)      REG32((b) + 0x40)
+#define MBOX_DATA_PUSH(b)     REG32((b) + 0x44)
+#define MBOX_FIFO_PUSH_CNT(b) REG32((b) + 0x48)  // our entries the peer has not popped
+#define MBOX_CMD_POP(b)       REG32((b) + 0x50)
+#define MBOX_DATA_POP(b)      REG32((b) + 0x54)
+#define MBOX_FIFO_POP_CNT(b)  REG32((b) + 0x58)  // entries waiting for us
+#define MBOX_INT_RX           (1u << 2)
+#define MBOX_FIFO_DEPTH       15u
+static inline void mbox_send(uint32_t b, uint32_t cmd, uint32_t data) {
+    while (MBOX_FIFO_PUSH_CNT(b) >= MBOX_FIFO_DEPTH) {
+    }
+    MBOX_DATA_PUSH(b) = data;
+    MBOX_CMD_PUSH(b) = cmd;
+}
+
+// ---- NVIC inputs of an RT core (the variant's `nvic: wiring`, CodethinkLabs numbering) ----
 #define IRQ_GPT       1
 #define IRQ_UART      4
 #define IRQ_MBOX_A7   11

@@ -4,9 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
+
+#include "common/util/bytes.h"
 
 #include "models/base/irq.h"
 
@@ -47,6 +50,11 @@ struct DeviceTree {
     std::map<std::string, std::uint64_t> costs;    // os.costs from the variant, in cycles
     std::vector<DeviceNode> peripherals;   // every other window the app core can see
     std::vector<SharedMemoryNode> shared_memories;  // every RAM the app core shares with another core
+    // The real-time cores (their names) and IO_CORE_CONTROL: load a verified firmware ELF into
+    // `core` and release it from reset. Returns "" when the core runs, else why it does not
+    // (no such core, a segment outside the core's memory, not an ELF ...).
+    std::vector<std::string> rt_cores;
+    std::function<std::string(const std::string& core, ByteView elf, const std::string& app)> io_core_control;
 };
 
 }  // namespace svp::os

@@ -59,6 +59,7 @@ int AppManager::run_init(Process& self) {
 
     install_all();
     assign_firewall();
+    start_rt_apps();
     int started = 0;
     for (auto& app : apps_)
         if (start(*app) == 0) ++started;
@@ -105,7 +106,10 @@ void AppManager::install_all() {
             reject(fmt::format("@0x{:x}", offset), "too-large");
             break;
         }
-        install_image(offset, address);
+        if (image::parse_header(header).type == image::ImageType::rt_firmware)
+            verify_rt_image(offset, address);
+        else
+            install_image(offset, address);
         offset += (size + 4095) & ~std::uint64_t{4095};
     }
 }
@@ -184,6 +188,61 @@ void AppManager::install_image(std::uint64_t offset, std::uint64_t address) {
     app->measurement = img.measurement();
     kernel_.klog(fmt::format("init: installed {} {} ({}) as uid {}", app->name(), app->version, manifest.entry_point, app->uid));
     apps_.push_back(std::move(app));
+}
+
+void AppManager::verify_rt_image(std::uint64_t offset, std::uint64_t address) {
+    // A real-time app: the security subsystem verifies the signed image (VERIFY_IMAGE, type
+    // rt-firmware); its manifest names the core; the payload is the ELF that IO_CORE_CONTROL
+    // loads into that core's memory before releasing it from reset (start_rt_apps).
+    const auto& tree = kernel_.tree();
+    auto verdict = kernel_.security_call(nullptr, secproto::verify_image,
+                                         {{"address", address}, {"type", static_cast<int>(image::ImageType::rt_firmware)}});
+    RtApp rt;
+    rt.name = fmt::format("@0x{:x}", offset);
+    auto refuse = [&](const std::string& reason, const std::string& detail = "") {
+        Fields f = {{"app", rt.name}, {"core", rt.core}, {"reason", reason}};
+        if (!detail.empty()) f["detail"] = detail;
+        kernel_.device().emit(ev::os_rt_app_rejected, std::move(f));
+        kernel_.klog(fmt::format("init: real-time app {} refused: {}{}", rt.name, reason, detail.empty() ? "" : " (" + detail + ")"));
+    };
+    if (!verdict.ok() || !verdict.body.is_object() || !verdict.body.value("verified", false)) {
+        refuse(verdict.ok() && verdict.body.is_object() ? verdict.body.value("reason", std::string("refused"))
+                                                        : std::string(secproto::status_name(verdict.status)));
+        return;
+    }
+    Bytes bytes(verdict.body.value("size", std::uint64_t{0}));
+    try {
+        kernel_.hw().read(address, bytes.data(), bytes.size());
+        auto img = image::parse_image(bytes);
+        rt.version = image::version_to_string(img.header.version);
+        const auto manifest = nlohmann::json::parse(img.protected_area);
+        rt.name = manifest.value("name", rt.name);
+        rt.core = manifest.value("core", std::string());
+        rt.elf.assign(img.payload.begin(), img.payload.end());
+    } catch (const sc_core::sc_unwind_exception&) {
+        throw;  // the simulation is ending this thread: let it unwind
+    } catch (const std::exception& e) {
+        refuse("bad-manifest", e.what());
+        return;
+    }
+    if (std::find(tree.rt_cores.begin(), tree.rt_cores.end(), rt.core) == tree.rt_cores.end() || !tree.io_core_control) {
+        refuse("no-such-core");
+        return;
+    }
+    kernel_.cpu().consume(kernel_.cost("per_kib_copied") * (rt.elf.size() / 1024 + 1));
+    rt_apps_.push_back(std::move(rt));
+}
+
+void AppManager::start_rt_apps() {
+    for (const auto& rt : rt_apps_) {
+        if (auto why = kernel_.tree().io_core_control(rt.core, rt.elf, rt.name); !why.empty()) {
+            kernel_.device().emit(ev::os_rt_app_rejected, {{"app", rt.name}, {"core", rt.core}, {"reason", "load-failed"}, {"detail", why}});
+            kernel_.klog("init: real-time app " + rt.name + " not started on " + rt.core + ": " + why);
+            continue;
+        }
+        kernel_.device().emit(ev::os_rt_app_started, {{"app", rt.name}, {"core", rt.core}, {"version", rt.version}});
+        kernel_.klog(fmt::format("init: real-time app {} {} started on {}", rt.name, rt.version, rt.core));
+    }
 }
 
 void AppManager::assign_firewall() {

@@ -44,6 +44,8 @@ private:
     void install_all();
     void install_image(std::uint64_t offset, std::uint64_t address);
     void reject(const std::string& app, const std::string& reason, const std::string& detail = "");
+    void verify_rt_image(std::uint64_t offset, std::uint64_t address);
+    void start_rt_apps();
     void assign_firewall();
     void on_exit(Process& p);
     void handle_exit(AppContainer& app, int status, int signal, const std::string& detail);
@@ -51,6 +53,11 @@ private:
 
     Kernel& kernel_;
     std::vector<std::unique_ptr<AppContainer>> apps_;
+    struct RtApp {  // a verified real-time firmware image, started after the firewall is set
+        std::string name, core, version;
+        Bytes elf;
+    };
+    std::vector<RtApp> rt_apps_;
     int next_uid_;
     bool apps_started_ = false;
     sc_core::sc_event apps_running_;

@@ -60,6 +60,10 @@ Bytes build_image(const Scenario& s, const ImageSpec& spec, const std::map<std::
     h.load_address = spec.load_address;
     h.entry_point = spec.entry_point;
     std::string payload = spec.payload_text;
+    if (!spec.elf.empty()) {
+        const Bytes elf = read_file(spec.elf);
+        payload.assign(elf.begin(), elf.end());
+    }
     if (spec.os_config) {
         if (!os_config) throw InputError(spec.source, spec.line, "image '" + spec.name + "': os_config needs a cloud (cloud: none is set)");
         payload = os_config->to_json().dump();
@@ -256,6 +260,15 @@ RunResult run(const Scenario& s, const RunOptions& options) {
     for (const auto& d : all_defences())
         if (!variant.defences.on(d.name)) context.emit(ev::sim_defence_off, {{"defence", d.name}, {"layer", d.layer}});
 
+    const auto rt_cores = device.rt_cores();
+    for (const auto& a : s.timeline)
+        if ((a.kind == "start-rt-core" || a.kind == "stop-rt-core") &&
+            std::find(rt_cores.begin(), rt_cores.end(), a.core) == rt_cores.end()) {
+            std::string known;
+            for (const auto& c : rt_cores) known += (known.empty() ? "" : ", ") + c;
+            throw InputError(s.file, a.line, fmt::format("{}: variant '{}' has no real-time core '{}' (it has: {})", a.kind,
+                                                         variant.name, a.core, known.empty() ? "none" : known));
+        }
     for (const auto& a : s.timeline)
         if (a.kind == "tamper-flash" && a.offset + a.bytes.size() > variant.partition(a.partition).size)
             throw InputError(a.source, a.line, fmt::format("tamper-flash: offset 0x{:x} + {} bytes is outside partition '{}'",
@@ -331,6 +344,11 @@ RunResult run(const Scenario& s, const RunOptions& options) {
                                                   {"address", fmt::format("0x{:08x}", a.address)},
                                                   {"value", fmt::format("0x{:0{}x}", value, 2 * a.width)}, {"status", text}});
             }
+            else if (a.kind == "start-rt-core") {
+                // A core without firmware stays in reset; the log says why.
+                if (device.rt_core(a.core).image()) device.start_rt_core(a.core, "scenario: start-rt-core");
+                else context.emit(ev::os_rt_app_rejected, {{"app", ""}, {"core", a.core}, {"reason", "no firmware loaded"}});
+            } else if (a.kind == "stop-rt-core") device.stop_rt_core(a.core, "scenario: stop-rt-core");
     };
     sc_core::sc_spawn([&] {
         for (const auto& a : s.timeline) {

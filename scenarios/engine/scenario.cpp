@@ -10,7 +10,9 @@
 #include "common/defences/defences.h"
 #include "common/events/event.h"
 #include "common/image/image_format.h"
+#include "models/cpu/armv7m/elf_loader.h"
 #include "models/security/fault_injection.h"
+#include "platform/variant.h"
 #include "platform/yaml_reader.h"
 
 namespace svp::scenario {
@@ -332,7 +334,7 @@ void Loader::apply(const Map& top) {
                 continue;
             }
             m.only({"type", "component", "version", "counter", "key", "development", "payload", "payload_size", "os_config",
-                    "manifest", "product", "load_address", "entry_point"});
+                    "manifest", "product", "load_address", "entry_point", "elf"});
             i.type = m.str("type");
             if (!image::image_type_from_string(i.type)) m.fail("type", "unknown image type '" + i.type + "'");
             i.component = m.str("component");
@@ -355,6 +357,24 @@ void Loader::apply(const Map& top) {
             i.entry_point = static_cast<std::uint32_t>(m.u64("entry_point", 0));
             if (auto man = m.optional("manifest")) i.manifest = to_json(*man);
             if (i.type == "application" && !i.manifest.is_object()) m.fail_here("an application image needs a manifest");
+            if (m.has("elf")) {
+                // Real-time firmware: the payload is a cross-compiled ELF ("${firmware}/..." is
+                // the build's firmware folder); it must exist and be an ARM ELF now, not at run time.
+                if (i.type != "rt-firmware") m.fail("elf", "only an rt-firmware image takes an ELF payload");
+                if (m.has("payload") || i.os_config) m.fail("elf", "give either elf: or payload:/os_config:, not both");
+                i.elf = resolve_firmware_path(m.str("elf"), std::filesystem::path(path).parent_path()).string();
+                if (!std::filesystem::exists(i.elf))
+                    m.fail("elf", "no such file: " + i.elf + " (build the firmware: cmake --build --preset release; "
+                                  "SPHEREVP_FIRMWARE_DIR overrides where ${firmware} points)");
+                try {
+                    armv7m::read_elf(i.elf);
+                } catch (const InputError& e) {
+                    m.fail("elf", e.what());
+                }
+            }
+            if (i.type == "rt-firmware" && i.elf.empty()) m.fail_here("an rt-firmware image needs elf: (the firmware to run)");
+            if (i.type == "rt-firmware" && (!i.manifest.is_object() || !i.manifest.contains("core")))
+                m.fail_here("an rt-firmware image needs manifest: {name: ..., core: rt0} (the core it runs on)");
             add_image(i);
         }
     }
@@ -461,12 +481,16 @@ void Loader::apply(const Map& top) {
                 } else if (m.has("value")) {
                     m.fail("value", "a bus-read takes no value");
                 }
+            } else if (a.kind == "start-rt-core" || a.kind == "stop-rt-core") {
+                // IO_CORE_CONTROL run/stop of a real-time core (its firmware must be loaded).
+                m.only({"at", "after", "after_where", "do", "core"});
+                a.core = m.str("core");
             } else if (a.kind == "debug-read-secret" || a.kind == "reset" || a.kind == "power-cut") {
                 m.only({"at", "do"});
             } else {
                 m.fail("do", "unknown action '" + a.kind +
                                  "' (known: tamper-flash, glitch, link, redirect-cloud, attach-debugger, debug-read-secret, reset, "
-                                 "power-cut, bus-write, bus-read)");
+                                 "power-cut, bus-write, bus-read, start-rt-core, stop-rt-core)");
             }
             s.timeline.push_back(a);
         }

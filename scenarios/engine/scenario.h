@@ -31,6 +31,7 @@ struct ImageSpec {
     std::string product;             // defaults to the scenario's product
     std::uint32_t load_address = 0, entry_point = 0;
     std::string file;                // a ready image (`spherevp image pack/sign`); the other fields unused
+    std::string elf;                 // rt-firmware: the payload is this ELF file (checked at load)
     std::string source;              // the scenario or fragment file it was written in
     int line = 0;
 };
@@ -55,7 +56,7 @@ struct Action {
     Bytes bytes;
     std::string point;   // glitch: the fault point
     unsigned nth = 1;    // glitch: strike at its nth execution from `at`
-    std::string core;    // attach-debugger
+    std::string core;    // attach-debugger, start-rt-core, stop-rt-core
     // link: the NIC's link conditions from `at` on
     std::uint64_t delay_ns = 0;
     double loss = 0.0;

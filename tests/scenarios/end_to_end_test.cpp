@@ -101,6 +101,62 @@ TEST_CASE("the same scenario and seed give a byte-identical event log (no cloud)
     fs::remove(b);
 }
 
+TEST_CASE("the RT-core attacks A10 and A11 pass on real firmware, and their event logs repeat byte for byte") {
+    if (!fs::exists(std::string(SVP_BINARY_DIR) + "/firmware/examples/rogue_sram.elf")) {
+        WARN("SKIPPED: RT firmware not built (no arm-none-eabi toolchain)");
+        return;
+    }
+    for (const char* name : {"a10-rogue-rt-firmware-touches-a7-uart", "a11-rt-firmware-writes-a7-sram"}) {
+        INFO(name);
+        const auto a = temp(std::string(name) + "-a.jsonl"), b = temp(std::string(name) + "-b.jsonl");
+        const auto file = kScenarios + "/attacks/" + name + ".yaml";
+        const auto first = spherevp({"run", file, "--quiet", "--events", a.string()});
+        INFO(first.stdout_text << first.stderr_text);
+        CHECK(first.status == 0);
+        REQUIRE(spherevp({"run", file, "--quiet", "--events", b.string()}).status == 0);
+        const auto log = read_text_file(a);
+        CHECK(log == read_text_file(b));
+        CHECK(log.find("\"ev\":\"firewall.violation\"") != std::string::npos);
+        fs::remove(a);
+        fs::remove(b);
+    }
+}
+
+TEST_CASE("regression power: with the firewall switched off in a test variant, A10 and A11 fail") {
+    if (!fs::exists(std::string(SVP_BINARY_DIR) + "/firmware/examples/rogue_sram.elf")) {
+        WARN("SKIPPED: RT firmware not built (no arm-none-eabi toolchain)");
+        return;
+    }
+    // A test variant: mt3620 as shipped, marked as a test variant, its firewall defence off.
+    const auto variant = temp("mt3620-no-firewall.yaml");
+    std::ofstream(variant) << read_text_file(std::string(SVP_SOURCE_DIR) + "/platform/variants/mt3620.yaml")
+                           << "\ntest_variant: true\ndefences_off: [firewall.rules]\n";
+    for (const char* name : {"a10-rogue-rt-firmware-touches-a7-uart", "a11-rt-firmware-writes-a7-sram"}) {
+        INFO(name);
+        std::string text = read_text_file(kScenarios + "/attacks/" + name + ".yaml");
+        text = text.replace(text.find("variant: mt3620"), 15, "variant: " + variant.string());
+        const auto file = temp(std::string(name) + "-weakened.yaml");
+        std::ofstream(file) << text;
+        const auto r = spherevp({"run", file.string(), "--quiet"});
+        CHECK(r.status == 1);  // an expectation failed: the suite catches the missing defence
+        fs::remove(file);
+    }
+    fs::remove(variant);
+}
+
+TEST_CASE("a scenario that starts a core the variant lacks exits 2 naming file:line") {
+    const auto file = temp("rt-bad-core.yaml");
+    std::string text = read_text_file(kScenarios + "/attacks/a11-rt-firmware-writes-a7-sram.yaml");
+    text = text.replace(text.find("do: start-rt-core, core: rt1"), 28, "do: start-rt-core, core: rt9");
+    // the ELF paths stay resolvable: ${firmware} does not depend on the file's folder
+    std::ofstream(file) << text;
+    const auto r = spherevp({"run", file.string(), "--quiet"});
+    CHECK(r.status == 2);
+    CHECK_THAT(r.stdout_text + r.stderr_text, Catch::Contains(file.string() + ":46:"));
+    CHECK_THAT(r.stdout_text + r.stderr_text, Catch::Contains("no real-time core 'rt9'"));
+    fs::remove(file);
+}
+
 TEST_CASE("the default scenario boots, attests to the real cloud stub, gets a 24-hour certificate and sends telemetry") {
     const auto events = temp("default.jsonl");
     auto r = spherevp({"run", kScenarios + "/default.yaml", "--events", events.string()});

@@ -106,6 +106,31 @@ TEST_CASE("every scenario shipped in scenarios/ parses") {
     }
 }
 
+TEST_CASE("an rt-firmware image needs an existing ELF and a core, and RT core actions name a core") {
+    const std::string rt = "  rt:\n    type: rt-firmware\n    component: 5b0a7c31-2d4e-4f6a-9b8c-0d1e2f3a4b10\n    key: root\n";
+    auto text = with(kGood, "device:\n", rt + "    manifest: {name: x, core: rt0}\ndevice:\n");
+    auto out = load_text(text);
+    CHECK_THAT(out.message, Catch::Contains("needs elf:"));
+    CHECK(out.line == 14);
+    text = with(kGood, "device:\n", rt + "    elf: /nonexistent/fw.elf\n    manifest: {name: x, core: rt0}\ndevice:\n");
+    out = load_text(text);
+    CHECK_THAT(out.message, Catch::Contains("no such file: /nonexistent/fw.elf"));
+    CHECK(out.line == 17);
+    const auto not_elf = fs::temp_directory_path() / ("svp-not-elf-" + std::to_string(::getpid()));
+    std::ofstream(not_elf) << "MZ, not an ELF";
+    text = with(kGood, "device:\n", rt + "    elf: " + not_elf.string() + "\n    manifest: {name: x, core: rt0}\ndevice:\n");
+    out = load_text(text);
+    fs::remove(not_elf);
+    CHECK(out.message != "accepted");
+    CHECK(out.line == 17);
+    text = with(kGood, "type: os-kernel\n", "type: os-kernel\n    elf: /bin/true\n");
+    CHECK_THAT(load_text(text).message, Catch::Contains("only an rt-firmware image takes an ELF payload"));
+    text = kGood + "timeline:\n  - {at: 0s, do: start-rt-core}\n";
+    out = load_text(text);
+    CHECK_THAT(out.message, Catch::Contains("core"));
+    CHECK(out.line == 20);
+}
+
 namespace {
 
 // A scenario and its fragments in a directory of their own.

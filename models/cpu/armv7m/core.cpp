@@ -38,6 +38,7 @@ CortexM4::~CortexM4() = default;
 void CortexM4::reset() {
     s_ = ArchState{};
     std::fill(pending_.begin(), pending_.end(), 0);
+    std::fill(irq_raised_at_.begin(), irq_raised_at_.end(), UINT64_MAX);  // no latency across a reset
     std::fill(active_.begin(), active_.end(), 0);
     std::fill(enabled_.begin(), enabled_.end(), 0);
     std::fill(priority_.begin(), priority_.end(), 0);

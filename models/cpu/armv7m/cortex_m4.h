@@ -85,13 +85,19 @@ public:
     }
     // Moves the clock forward while the core sleeps (the wrapper does this on wake-up).
     void advance_to(u64 cycle);
+    // The core clock changes at `at_cycle` (a clock-control register, e.g. the MT3620's
+    // IO_CM4_RGU). Cycles stay cycles; what depends on the frequency is SysTick's external
+    // reference (CLKSOURCE = 0), which keeps its count across the change.
+    void set_clock_hz(std::uint64_t hz, u64 at_cycle);
     // The cycle at which an internal timer (SysTick) next needs the core; UINT64_MAX if none.
     u64 next_timer_cycle() const { return next_timer_cycle_; }
     // Whether an interrupt or event would wake the sleeping core now.
     bool wake_pending() const;
 
     // External interrupts (NVIC inputs): level-sensitive lines and one-shot pulses.
-    void set_irq_level(unsigned irq, bool level);
+    // `at_cycle`: the core cycle at which the line changed (the kernel's time, which may lie
+    // behind or ahead of the core's own clock); UINT64_MAX = the core's current cycle.
+    void set_irq_level(unsigned irq, bool level, u64 at_cycle = UINT64_MAX);
     void pend_irq(unsigned irq);
     void pend_nmi() { set_pending(kNmi); }  // e.g. a watchdog's NMI output
     void signal_event() { event_register_ = true; attention(); }  // SEV from elsewhere
@@ -139,6 +145,11 @@ public:
     void hooks_changed() { flush_code_cache(); }
 
     // ---- observation ------------------------------------------------------------------------
+    // Interrupt latency: told at each handler entry for an external interrupt whose line rose
+    // (irq = NVIC input, the cycle the line rose, the cycle of the handler's first instruction).
+    // Called only on exception entry: nothing per instruction.
+    using IrqEntrySink = std::function<void(unsigned irq, u64 raised_cycle, u64 entry_cycle)>;
+    void set_irq_entry_sink(IrqEntrySink sink) { irq_entry_sink_ = std::move(sink); }
     using EventSink = std::function<void(const EventType&, Fields)>;
     void set_event_sink(EventSink sink) { event_sink_ = std::move(sink); }
     // Semihosting console output: fd 1 = stdout, 2 = stderr.
@@ -279,6 +290,9 @@ private:
         bool countflag_latched = false;
     } systick_;
     u64 systick_ticks(u64 cycle) const;
+    // The reference clock's tick count at a cycle is ref_tick_base_ + (cycle - ref_cycle_base_)
+    // * ref / clock: re-anchored whenever the core clock changes.
+    u64 ref_cycle_base_ = 0, ref_tick_base_ = 0;
     u64 systick_cycle_of_tick(u64 tick) const;
     u32 systick_value(u64 tick) const;
     u64 systick_next_wrap_after(u64 tick) const;   // UINT64_MAX if never
@@ -332,6 +346,9 @@ private:
     TraceSink trace_;
     void emit(const EventType& type, Fields fields);
     EventSink event_sink_;
+    IrqEntrySink irq_entry_sink_;
+    std::vector<u64> irq_raised_at_;  // per exception number: the rising edge not yet served
+    void irq_entered(unsigned n);
 
     // ---- state ------------------------------------------------------------------------------------
     CoreConfig config_;

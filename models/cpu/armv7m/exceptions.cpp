@@ -85,14 +85,27 @@ void CortexM4::set_pending(unsigned n) {
     attention();
 }
 
-void CortexM4::set_irq_level(unsigned irq, bool level) {
+void CortexM4::set_irq_level(unsigned irq, bool level, u64 at_cycle) {
     const unsigned n = kFirstIrq + irq;
     if (n >= num_exceptions_) return;
     const bool was = irq_level_[n];
     irq_level_[n] = level;
+    if (level && !was && irq_entry_sink_) {
+        if (irq_raised_at_.size() < num_exceptions_) irq_raised_at_.assign(num_exceptions_, UINT64_MAX);
+        if (irq_raised_at_[n] == UINT64_MAX) irq_raised_at_[n] = at_cycle == UINT64_MAX ? cycles_ : at_cycle;
+    }
     // Level-sensitive inputs pend on the rising level and while high when not active (B3.4.1).
     if (level && !was) set_pending(n);
     else if (level && !active_[n]) set_pending(n);
+}
+
+void CortexM4::irq_entered(unsigned n) {
+    if (!irq_entry_sink_ || n < kFirstIrq || n >= irq_raised_at_.size() || irq_raised_at_[n] == UINT64_MAX) return;
+    const u64 raised = irq_raised_at_[n];
+    irq_raised_at_[n] = UINT64_MAX;
+    // A line that rose while the core ran ahead of the kernel is taken at the core's next
+    // check: the latency then counts from the core's own clock, never below zero.
+    irq_entry_sink_(n - kFirstIrq, std::min(raised, cycles_), cycles_);
 }
 
 void CortexM4::pend_irq(unsigned irq) { set_pending(kFirstIrq + irq); }
@@ -171,6 +184,7 @@ void CortexM4::take_exception(unsigned n, u32 return_address) {
         // Handler entered without the Thumb bit: INVSTATE on its first instruction.
         fault_ = {true, kUsageFault, cfsr::INVSTATE, 0, false, false};
     }
+    irq_entered(n);
     attention();
 }
 
@@ -266,6 +280,7 @@ void CortexM4::exception_return(u32 exc_return) {
             return;
         }
         s_.r[15] = vector & ~1u;
+        irq_entered(n);
         attention();
         return;
     }

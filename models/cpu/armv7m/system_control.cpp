@@ -334,13 +334,27 @@ bool CortexM4::ppb_access(u32 address, unsigned size, u32& value, bool write, bo
 
 u64 CortexM4::systick_ticks(u64 cycle) const {
     if (systick_.clksource) return cycle;
-    return static_cast<u64>((static_cast<unsigned __int128>(cycle) * config_.systick_ref_hz) / config_.clock_hz);
+    const u64 c = cycle > ref_cycle_base_ ? cycle - ref_cycle_base_ : 0;
+    return ref_tick_base_ + static_cast<u64>((static_cast<unsigned __int128>(c) * config_.systick_ref_hz) / config_.clock_hz);
 }
 
 u64 CortexM4::systick_cycle_of_tick(u64 tick) const {
     if (systick_.clksource) return tick;
-    const auto num = static_cast<unsigned __int128>(tick) * config_.clock_hz;
-    return static_cast<u64>((num + config_.systick_ref_hz - 1) / config_.systick_ref_hz);
+    const u64 t = tick > ref_tick_base_ ? tick - ref_tick_base_ : 0;
+    const auto num = static_cast<unsigned __int128>(t) * config_.clock_hz;
+    return ref_cycle_base_ + static_cast<u64>((num + config_.systick_ref_hz - 1) / config_.systick_ref_hz);
+}
+
+void CortexM4::set_clock_hz(std::uint64_t hz, u64 at_cycle) {
+    if (hz == 0 || hz == config_.clock_hz) return;
+    // The reference clock does not care about the core clock: keep its count at the change.
+    const bool core_clocked = systick_.clksource;
+    systick_.clksource = false;
+    ref_tick_base_ = systick_ticks(at_cycle);
+    systick_.clksource = core_clocked;
+    ref_cycle_base_ = at_cycle;
+    config_.clock_hz = hz;
+    systick_update_schedule();
 }
 
 u32 CortexM4::systick_value(u64 tick) const {
