@@ -824,6 +824,22 @@ std::string Device::describe() const {
         for (const auto& w : p.wiring) list += fmt::format("{}{}=SPI {}{}", list.empty() ? "" : ", ", w.irq, w.spi, w.edge ? " (edge)" : "");
         out += list + "\n";
     }
+    // What hangs on the serial masters' wires, and the ADC inputs the board sets.
+    bool first_master = true;
+    for (const auto& p : variant_.peripherals) {
+        if ((p.kind == "i2c-master" || p.kind == "spi-master") && std::exchange(first_master, false))
+            out += "\nserial masters (clock: what is on the wire)\n";
+        if (p.kind == "i2c-master" || p.kind == "spi-master")
+            out += fmt::format("{:<18} {:>6.2f} MHz: {}\n", p.name, p.clock_mhz, [&] {
+                std::string list;
+                for (const auto& d : p.devices)
+                    list += (list.empty() ? "" : ", ") + (p.kind == "i2c-master" ? fmt::format("{} at 0x{:02x}", d.kind, d.address)
+                                                                                 : fmt::format("{} {} on cs {}", d.kind, size_text(d.size), d.address));
+                return list.empty() ? std::string("nothing attached") : list;
+            }());
+        if (p.kind == "adc" && !p.inputs_mv.empty())
+            out += fmt::format("{} inputs (mV): {}\n", p.name, fmt::join(p.inputs_mv, ", "));
+    }
     for (const auto& c : variant_.cores) {
         if (c.nvic_wiring.empty()) continue;
         std::string list;

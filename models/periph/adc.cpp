@@ -60,7 +60,7 @@ Adc::Adc(sc_core::sc_module_name name, DeviceContext& device, sc_core::sc_time l
     o.spawn_method();
     o.dont_initialize();
     o.set_sensitivity(&step_);
-    sc_core::sc_spawn([this] { scan_step(); }, sc_core::sc_gen_unique_name((std::string(this->name()) + "_scan").c_str()), &o);
+    sc_core::sc_spawn([this] { scan_step(); }, sc_core::sc_gen_unique_name((std::string(basename()) + "_scan").c_str()), &o);
 }
 
 void Adc::reset() {

@@ -95,7 +95,7 @@ I2cMaster::I2cMaster(sc_core::sc_module_name name, DeviceContext& device, sc_cor
                 run_transfer();  // returns early when a reset abandons it; busy_ then says if another waits
             }
         },
-        sc_core::sc_gen_unique_name((std::string(this->name()) + "_wire").c_str()));
+        sc_core::sc_gen_unique_name((std::string(basename()) + "_wire").c_str()));
 }
 
 void I2cMaster::reset() {

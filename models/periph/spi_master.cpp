@@ -52,7 +52,7 @@ SpiMaster::SpiMaster(sc_core::sc_module_name name, DeviceContext& device, sc_cor
                 run_frame();
             }
         },
-        sc_core::sc_gen_unique_name((std::string(this->name()) + "_wire").c_str()));
+        sc_core::sc_gen_unique_name((std::string(basename()) + "_wire").c_str()));
 }
 
 void SpiMaster::reset() {

@@ -303,3 +303,16 @@ TEST_CASE("serial-master, ADC and PWM mistakes are refused at their line") {
     text = replace(mt3620_text(), "base: 0x38000000, size: 0x100,", "base: 0x38000000, size: 0x300,");
     CHECK_THAT(error_of(text), Catch::Contains("gpio_adc"));
 }
+
+TEST_CASE("`platform show` lists the serial masters with what is on their wires") {
+    test::SimContext ctx;
+    HostBridge bridge;
+    Device device("dev_show", load_variant(find_variant("mt3620")), ctx.device, bridge);
+    const auto text = device.describe();
+    CHECK_THAT(text, Catch::Contains("i2c_isu2           i2c-master        0x38090200-0x380902ff"));
+    CHECK_THAT(text, Catch::Contains("adc                adc               0x38000100-0x380002ff"));
+    CHECK_THAT(text, Catch::Contains("pwm_0              pwm               0x38011000-0x380111ff"));
+    CHECK_THAT(text, Catch::Contains("i2c_isu2            26.00 MHz: sht3x at 0x44"));
+    CHECK_THAT(text, Catch::Contains("spi_isu1            79.04 MHz: spi-nor 2 MiB on cs 0"));
+    CHECK_THAT(text, Catch::Contains("adc=SPI 103"));
+}
