@@ -23,6 +23,7 @@ public:
         const long count = args.size() > 1 ? std::stol(args[1]) : 0;
         double temperature = 21.5;
         int sensor = -1;
+        long record = 0;  // the number of the next record sent (one per reading without the sensor)
         if (!ctx.manifest().caps.i2c_master.empty()) {
             std::string isu = ctx.manifest().caps.i2c_master.front();  // "ISU2" -> /dev/i2c-isu2
             for (auto& ch : isu) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -39,12 +40,13 @@ public:
                     ctx.sleep(sc_core::sc_time(interval_s, sc_core::SC_SEC));
                     continue;
                 }
-                records.push_back({{"seq", seq}, {"kind", "temperature"}, {"value", std::round(t * 100) / 100}});
-                records.push_back({{"seq", seq}, {"kind", "humidity"}, {"value", std::round(rh * 100) / 100}});
+                // The cloud keeps one record per (device, seq): each record has its own number.
+                records.push_back({{"seq", record++}, {"kind", "temperature"}, {"value", std::round(t * 100) / 100}});
+                records.push_back({{"seq", record++}, {"kind", "humidity"}, {"value", std::round(rh * 100) / 100}});
             } else {
                 temperature += (ctx.uniform() - 0.5) * 0.2;
                 ctx.compute(20'000);  // read the sensor, format the record
-                records.push_back({{"seq", seq}, {"kind", "temperature"}, {"value", std::round(temperature * 100) / 100}});
+                records.push_back({{"seq", record++}, {"kind", "temperature"}, {"value", std::round(temperature * 100) / 100}});
             }
             nlohmann::json body = {{"records", records}};
             auto result = ctx.cloud_post("/v1/telemetry", body);
