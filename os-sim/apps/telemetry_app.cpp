@@ -41,6 +41,7 @@ public:
                     continue;
                 }
                 // The cloud keeps one record per (device, seq): each record has its own number.
+                ctx.log(fmt::format("{:.2f} C, {:.2f} %RH", t, rh));
                 records.push_back({{"seq", record++}, {"kind", "temperature"}, {"value", std::round(t * 100) / 100}});
                 records.push_back({{"seq", record++}, {"kind", "humidity"}, {"value", std::round(rh * 100) / 100}});
             } else {

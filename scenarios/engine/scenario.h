@@ -68,6 +68,10 @@ struct Action {
     std::uint64_t address = 0;
     std::uint32_t value = 0;
     unsigned width = 4;
+    // set-sensor: the room an I2C sensor measures; set-adc-input: the voltage on an ADC input
+    std::string peripheral;          // the i2c-master or adc the action names
+    unsigned channel = 0;            // set-sensor: the sensor's address; set-adc-input: the channel
+    std::optional<double> temperature_c, humidity, mv;
     int device = -1;   // -1 = every device
     std::string source;  // the scenario or fragment file it was written in
     int line = 0;
