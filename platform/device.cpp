@@ -149,6 +149,31 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
                                                       rt_clock_changed(name, hz, source);
                                                   });
             rt_cores_[p.core].clock = &cc;
+        } else if (p.kind == "i2c-master") {
+            const auto& w = p.windows.front();
+            auto& wire = *(i2c_buses_[p.name] = std::make_unique<I2cBus>());
+            for (const auto& d : p.devices) {  // kind sht3x (the only I2C device kind, variant.cpp)
+                auto& sensor = *(sht3x_[p.name + "@" + std::to_string(d.address)] = std::make_unique<Sht3x>(context_));
+                wire.attach(static_cast<std::uint8_t>(d.address), sensor);
+            }
+            add_block<I2cMaster>(p.name, w, context_, reg_latency, static_cast<std::uint64_t>(p.clock_mhz * 1e6), wire,
+                                 irq_or_null(w.irq));
+        } else if (p.kind == "spi-master") {
+            const auto& w = p.windows.front();
+            auto& wire = *(spi_buses_[p.name] = std::make_unique<SpiBus>());
+            for (const auto& d : p.devices) {  // kind spi-nor
+                auto& flash = *(spi_flashes_[p.name + "@" + std::to_string(d.address)] = std::make_unique<SpiNorFlash>(d.size));
+                wire.attach(d.address, flash);
+            }
+            add_block<SpiMaster>(p.name, w, context_, reg_latency, static_cast<std::uint64_t>(p.clock_mhz * 1e6), wire,
+                                 irq_or_null(w.irq));
+        } else if (p.kind == "adc") {
+            const auto& w = p.windows.front();
+            auto& adc = add_block<Adc>(p.name, w, context_, reg_latency, irq_or_null(w.irq));
+            for (std::size_t ch = 0; ch < p.inputs_mv.size(); ++ch) adc.set_input_mv(static_cast<unsigned>(ch), p.inputs_mv[ch]);
+        } else if (p.kind == "pwm") {
+            const auto& w = p.windows.front();
+            add_block<Pwm>(p.name, w, context_, reg_latency, static_cast<std::uint64_t>(p.xtal_mhz * 1e6));
         } else if (p.kind == "gic") {
             auto gic = std::make_unique<Gic>(p.name.c_str(), context_, reg_latency, p.lines, irq_or_null(p.windows[0].irq));
             map_window(p.name, p.windows[0], gic->distributor().socket, false);
@@ -231,6 +256,20 @@ Device::Device(sc_core::sc_module_name name, Variant variant, DeviceContext& con
                     for (std::size_t slot = 0; slot < firewall_rules_.size(); ++slot)
                         if (firewall_rules_[slot].region == g.name)
                             for (auto pin : g.pins) fc.pin_slots[pin] = slot;
+                }
+                // MT3620: a 64 KiB APB block holds a GPIO block and the function windows its pins
+                // serve (an ISU's I2C/SPI/UART, the ADC, a PWM group); a named peripheral goes to a
+                // core with all of them.
+                for (const auto& g : variant_.peripherals) {
+                    if (g.kind != "gpio") continue;
+                    const auto block = g.windows.front().base & ~std::uint64_t{0xFFFF};
+                    for (const auto& q : variant_.peripherals) {
+                        if (q.kind == "gpio" || q.kind == "mailbox") continue;
+                        if ((q.windows.front().base & ~std::uint64_t{0xFFFF}) != block) continue;
+                        for (std::size_t slot = 0; slot < firewall_rules_.size(); ++slot)
+                            if (firewall_rules_[slot].region == q.name)
+                                for (auto pin : g.pins) fc.pin_windows[pin].push_back(slot);
+                    }
                 }
                 for (const auto& c : variant_.cores)
                     if (c.kind != "security-core") fc.core_ids[c.name] = initiator(c.name).id;
@@ -392,6 +431,18 @@ Gic& Device::gic(const std::string& name) {
     return *it->second;
 }
 
+Sht3x& Device::sht3x(const std::string& i2c_master, unsigned address) {
+    auto it = sht3x_.find(i2c_master + "@" + std::to_string(address));
+    if (it == sht3x_.end()) throw InputError(fmt::format("no sht3x at address 0x{:x} on '{}'", address, i2c_master));
+    return *it->second;
+}
+
+SpiNorFlash& Device::spi_flash(const std::string& spi_master, unsigned chip_select) {
+    auto it = spi_flashes_.find(spi_master + "@" + std::to_string(chip_select));
+    if (it == spi_flashes_.end()) throw InputError(fmt::format("no spi-nor flash on chip select {} of '{}'", chip_select, spi_master));
+    return *it->second;
+}
+
 Device::ResetSignal& Device::core_in_reset(const std::string& core) {
     auto it = core_in_reset_.find(core);
     if (it == core_in_reset_.end()) throw InputError("no core named '" + core + "'");
@@ -420,6 +471,9 @@ void Device::reset_platform_blocks() {
     for (auto& [name, b] : owned_blocks_)
         if (auto* w = dynamic_cast<Watchdog*>(b.get())) w->reset();
         else if (auto* e = dynamic_cast<CryptoEngine*>(b.get())) e->reset();
+        else if (dynamic_cast<I2cMaster*>(b.get()) || dynamic_cast<SpiMaster*>(b.get()) || dynamic_cast<Adc*>(b.get()) ||
+                 dynamic_cast<Pwm*>(b.get()))
+            b->reset();
 }
 
 void Device::request_reset(const std::string& reason) {
@@ -660,6 +714,7 @@ os::DeviceTree Device::os_device_tree(std::int64_t rtc_epoch_unix_s) const {
             if (!visible(win.visible_to, app_core_name) || (p.kind == "mailbox" && win.visible_to.empty())) continue;
             os::DeviceNode node{p.name, p.kind, win.base, win.size, irqs_.count(win.irq) ? irqs_.at(win.irq).get() : nullptr, "", {}};
             if (p.kind == "gpio") node.pins.assign(p.pins.begin(), p.pins.end());
+            if (p.kind == "i2c-master" || p.kind == "spi-master") node.clock_hz = static_cast<std::uint64_t>(p.clock_mhz * 1e6);
             if (p.kind == "mailbox" && p.windows.size() == 2 && !p.windows[1 - i].visible_to.empty())
                 node.peer = p.windows[1 - i].visible_to.front();
             t.peripherals.push_back(node);
@@ -769,6 +824,22 @@ std::string Device::describe() const {
         std::string list;
         for (const auto& w : p.wiring) list += fmt::format("{}{}=SPI {}{}", list.empty() ? "" : ", ", w.irq, w.spi, w.edge ? " (edge)" : "");
         out += list + "\n";
+    }
+    // What hangs on the serial masters' wires, and the ADC inputs the board sets.
+    bool first_master = true;
+    for (const auto& p : variant_.peripherals) {
+        if ((p.kind == "i2c-master" || p.kind == "spi-master") && std::exchange(first_master, false))
+            out += "\nserial masters (clock: what is on the wire)\n";
+        if (p.kind == "i2c-master" || p.kind == "spi-master")
+            out += fmt::format("{:<18} {:>6.2f} MHz: {}\n", p.name, p.clock_mhz, [&] {
+                std::string list;
+                for (const auto& d : p.devices)
+                    list += (list.empty() ? "" : ", ") + (p.kind == "i2c-master" ? fmt::format("{} at 0x{:02x}", d.kind, d.address)
+                                                                                 : fmt::format("{} {} on cs {}", d.kind, size_text(d.size), d.address));
+                return list.empty() ? std::string("nothing attached") : list;
+            }());
+        if (p.kind == "adc" && !p.inputs_mv.empty())
+            out += fmt::format("{} inputs (mV): {}\n", p.name, fmt::join(p.inputs_mv, ", "));
     }
     for (const auto& c : variant_.cores) {
         if (c.nvic_wiring.empty()) continue;

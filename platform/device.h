@@ -23,7 +23,13 @@
 #include "models/net/host_bridge.h"
 #include "models/periph/gic.h"
 #include "models/periph/gpio.h"
+#include "models/periph/adc.h"
 #include "models/periph/gpt.h"
+#include "models/periph/i2c_master.h"
+#include "models/periph/pwm.h"
+#include "models/periph/sht3x.h"
+#include "models/periph/spi_master.h"
+#include "models/periph/spi_nor.h"
 #include "models/periph/mailbox.h"
 #include "models/periph/nic.h"
 #include "models/periph/rtc.h"
@@ -83,6 +89,10 @@ public:
         throw InputError("peripheral '" + name + "' is not of the requested kind");
     }
     Gic& gic(const std::string& name);
+    // The devices on an I2C or SPI master's wire (the variant's `devices:`), host side: a
+    // sensor's room, a flash's contents. Throw InputError when there is none.
+    Sht3x& sht3x(const std::string& i2c_master, unsigned address);
+    SpiNorFlash& spi_flash(const std::string& spi_master, unsigned chip_select);
     // The package pins the GPIO blocks drive (host side: drive inputs, watch outputs).
     GpioPins& gpio_pins() { return *gpio_pins_; }
     // True while a core is held in reset (traced by --vcd).
@@ -183,6 +193,11 @@ private:
     std::map<std::string, Peripheral*> blocks_;
     std::map<std::string, std::unique_ptr<Peripheral>> owned_blocks_;
     std::map<std::string, std::unique_ptr<Gic>> gics_;
+    // The wires of the I2C/SPI masters and what hangs on them ("i2c_isu1", "i2c_isu1@68").
+    std::map<std::string, std::unique_ptr<I2cBus>> i2c_buses_;
+    std::map<std::string, std::unique_ptr<SpiBus>> spi_buses_;
+    std::map<std::string, std::unique_ptr<Sht3x>> sht3x_;
+    std::map<std::string, std::unique_ptr<SpiNorFlash>> spi_flashes_;
     std::map<std::string, std::unique_ptr<ResetSignal>> core_in_reset_;  // the boot ROM releases, the reset controller asserts
     std::vector<std::function<void(const ResetRequest&)>> reset_listeners_;
     sc_core::sc_trace_file* vcd_ = nullptr;

@@ -22,7 +22,8 @@ using yaml::Map;
 const std::set<std::string> kCoreKinds = {"app-core", "cortex-m4f", "security-core"};
 const std::set<std::string> kMemoryKinds = {"ram", "rom", "nor-flash"};
 const std::set<std::string> kPeripheralKinds = {"uart", "mailbox", "nic", "firewall", "otp", "flash-controller",
-                                                "gpio", "gpt", "wdt", "rtc", "trng", "gic", "crypto", "cm4-rgu"};
+                                                "gpio", "gpt", "wdt", "rtc", "trng", "gic", "crypto", "cm4-rgu",
+                                                "i2c-master", "spi-master", "adc", "pwm"};
 
 std::string join(const std::set<std::string>& s) {
     std::string out;
@@ -465,6 +466,10 @@ Variant load_variant(const std::filesystem::path& path, const std::vector<Varian
             {"crypto", {}},
             {"gic", {"cpu_interface", "lines", "core", "wiring", "edge_triggered"}},
             {"cm4-rgu", {"core"}},
+            {"i2c-master", {"clock_mhz", "devices"}},
+            {"spi-master", {"clock_mhz", "devices"}},
+            {"adc", {"inputs_mv"}},
+            {"pwm", {"xtal_mhz"}},
         };
         std::set<std::string> allowed = {"name", "kind", "base", "size", "visible_to", "irq", "firewall", "wait_states"};
         for (const char* k : kind_keys.at(p.kind)) allowed.insert(k);
@@ -565,6 +570,62 @@ Variant load_variant(const std::filesystem::path& path, const std::vector<Varian
             for (const auto& e : edge)
                 if (!by_spi.empty() && std::none_of(p.wiring.begin(), p.wiring.end(), [&](auto& w) { return w.irq == e; }))
                     m.fail("edge_triggered", "'" + e + "' is not wired to this controller");
+        } else if (p.kind == "i2c-master" || p.kind == "spi-master") {
+            const bool i2c = p.kind == "i2c-master";
+            p.clock_mhz = m.number("clock_mhz");  // I2C: the 26 MHz source clock; SPI: HCLK (79.04 MHz)
+            check_clock(m, "clock_mhz", p.clock_mhz);
+            if (m.has("devices")) {
+                const auto devices = m.node("devices");
+                if (!devices.IsSequence()) m.fail("devices", "expected a list of devices on the wire");
+                std::set<unsigned> taken;
+                for (const auto& d : devices) {
+                    Map dm(d, file, p.kind + " '" + p.name + "' device");
+                    BusDeviceSpec dev;
+                    dev.kind = dm.str("kind");
+                    dev.line = dm.line();
+                    if (i2c) {
+                        dm.only({"kind", "address"});
+                        if (dev.kind != "sht3x") dm.fail("kind", "unknown I2C device kind '" + dev.kind + "' (expected: sht3x)");
+                        const auto a = dm.u64("address");
+                        // SHT3x datasheet: ADDR pin low 0x44, high 0x45.
+                        if (a != 0x44 && a != 0x45) dm.fail("address", fmt::format("an sht3x answers 0x44 or 0x45, not 0x{:x}", a));
+                        dev.address = static_cast<unsigned>(a);
+                    } else {
+                        dm.only({"kind", "cs", "size"});
+                        if (dev.kind != "spi-nor") dm.fail("kind", "unknown SPI device kind '" + dev.kind + "' (expected: spi-nor)");
+                        const auto cs = dm.u64("cs");
+                        if (cs > 1) dm.fail("cs", fmt::format("the ISU SPI master has chip selects 0 and 1, not {}", cs));
+                        dev.address = static_cast<unsigned>(cs);
+                        dev.size = dm.size("size");
+                        if (dev.size < 64 * 1024 || dev.size > 16 * 1024 * 1024 || (dev.size & (dev.size - 1)))
+                            dm.fail("size", "an spi-nor flash is a power of two from 64KiB to 16MiB");
+                    }
+                    if (!taken.insert(dev.address).second)
+                        dm.fail(i2c ? "address" : "cs", fmt::format("{} {} already has a device on this wire", i2c ? "address" : "chip select",
+                                                                     dev.address));
+                    p.devices.push_back(dev);
+                }
+            }
+        } else if (p.kind == "adc") {
+            default_size = 0x200;
+            if (m.has("inputs_mv")) {
+                const auto inputs = m.node("inputs_mv");
+                if (!inputs.IsSequence() || inputs.size() > 8) m.fail("inputs_mv", "expected a list of at most 8 voltages (channels 0..7)");
+                for (const auto& n : inputs) {
+                    double mv = 0;
+                    try {
+                        mv = n.as<double>();
+                    } catch (const YAML::Exception&) {
+                        throw InputError(file, yaml::line_of(n), "inputs_mv: expected a number of millivolts");
+                    }
+                    if (!(mv >= 0 && mv <= 5000)) throw InputError(file, yaml::line_of(n), fmt::format("inputs_mv: {} mV is outside 0..5000", mv));
+                    p.inputs_mv.push_back(mv);
+                }
+            }
+        } else if (p.kind == "pwm") {
+            default_size = 0x200;
+            p.xtal_mhz = m.number("xtal_mhz", 26);  // MT3620 crystal: the third tick-clock choice
+            check_clock(m, "xtal_mhz", p.xtal_mhz);
         }
         if (m.has("wait_states")) {
             unsigned ws = 0;

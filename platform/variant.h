@@ -90,21 +90,31 @@ struct IrqWiringSpec {
     int line = 0;
 };
 
+// A device on an I2C or SPI master's wire (i2c-master / spi-master `devices:`).
+struct BusDeviceSpec {
+    std::string kind;          // sht3x (I2C), spi-nor (SPI)
+    unsigned address = 0;      // I2C: the 7-bit address; SPI: the chip select
+    std::uint64_t size = 0;    // spi-nor: bytes
+    int line = 0;
+};
+
 struct PeripheralSpec {
     std::string name, kind;  // see kPeripheralKinds in variant.cpp
     std::vector<WindowSpec> windows;  // gic: [distributor, cpu interface]
     std::optional<unsigned> wait_states;  // register access cycles at the initiator's clock
-    double clock_mhz = 0;                       // uart, gpt (bus clock for GPT4), trng
+    double clock_mhz = 0;                       // uart, gpt (bus clock for GPT4), trng, i2c/spi-master (source clock)
     double latency_ms = 0, bandwidth_mbps = 0;  // nic
     std::vector<OtpRowSpec> otp_rows;           // otp
     double program_us_per_word = 0;             // otp
     std::string flash;                          // flash-controller: the nor-flash memory it drives
     std::vector<unsigned> pins;                 // gpio: the package pin of each bit
-    double xtal_mhz = 0;                        // gpt
+    double xtal_mhz = 0;                        // gpt, pwm
     std::string resets, core;                   // wdt: "core" (with core) or "device"; gic: its core
     double clock_hz = 0;                        // rtc
     unsigned lines = 0;                         // gic
     std::vector<IrqWiringSpec> wiring;          // gic
+    std::vector<BusDeviceSpec> devices;         // i2c-master, spi-master: what is on the wire
+    std::vector<double> inputs_mv;              // adc: the voltage on each input at power-on
     int line = 0;
 };
 

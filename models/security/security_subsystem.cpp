@@ -745,9 +745,11 @@ std::uint32_t SecuritySubsystem::execute_update(std::uint8_t command, const nloh
         if (who == fw.core_ids.end()) return secproto::refused;
         std::vector<unsigned> pins;
         const auto name = resource->get<std::string>();
+        bool single_pin = false;
         if (name.starts_with("gpio") && name.size() > 4 && name.size() <= 7 &&
             name.find_first_not_of("0123456789", 4) == std::string::npos) {
             pins.push_back(static_cast<unsigned>(std::stoul(name.substr(4))));
+            single_pin = true;
         } else if (auto p = req.find("pins"); p != req.end() && p->is_array() && !p->empty() && p->size() <= 32) {
             for (const auto& v : *p) {
                 if (!v.is_number_unsigned()) return secproto::bad_request;
@@ -759,6 +761,10 @@ std::uint32_t SecuritySubsystem::execute_update(std::uint8_t command, const nloh
             const auto it = fw.pin_slots.find(n);
             if (it == fw.pin_slots.end()) return secproto::refused;  // no such pin on this device
             if (std::find(slots.begin(), slots.end(), it->second) == slots.end()) slots.push_back(it->second);
+            if (single_pin) continue;
+            if (const auto w = fw.pin_windows.find(n); w != fw.pin_windows.end())
+                for (auto slot : w->second)
+                    if (std::find(slots.begin(), slots.end(), slot) == slots.end()) slots.push_back(slot);
         }
         if (slots.empty()) return secproto::refused;
         const std::uint32_t owners = 1u << who->second;

@@ -65,6 +65,9 @@ struct BootStage {
 struct FirewallControl {
     std::uint64_t address = 0;
     std::map<unsigned, std::size_t> pin_slots;
+    // The slots of the function windows (ISU I2C/SPI/UART, ADC, PWM) in the 64 KiB block of
+    // each pin's GPIO block: a named peripheral (not a single gpioN) takes these too.
+    std::map<unsigned, std::vector<std::size_t>> pin_windows;
     std::map<std::string, std::uint16_t> core_ids;  // cores the OS may assign peripherals to
 };
 

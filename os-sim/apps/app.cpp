@@ -119,4 +119,44 @@ const AppRegistration* AppRegistry::find(const std::string& entry_point) const {
     return nullptr;
 }
 
+namespace {
+
+long transfer_ioctl(AppContext& c, int fd, std::uint32_t request, unsigned target, ByteView out, std::span<std::uint8_t> in) {
+    if (out.size() > 255 || in.size() > 255) return -EINVAL;
+    std::vector<std::uint8_t> arg{static_cast<std::uint8_t>(target), static_cast<std::uint8_t>(out.size()),
+                                  static_cast<std::uint8_t>(in.size())};
+    arg.insert(arg.end(), out.begin(), out.end());
+    arg.resize(arg.size() + in.size());
+    const long rc = c.ioctl(fd, request, arg);
+    if (rc >= 0) std::copy(arg.end() - static_cast<std::ptrdiff_t>(in.size()), arg.end(), in.begin());
+    return rc;
+}
+
+void put_le32(std::vector<std::uint8_t>& v, std::uint32_t x) {
+    for (int i = 0; i < 4; ++i) v.push_back(static_cast<std::uint8_t>(x >> (8 * i)));
+}
+
+}  // namespace
+
+long AppContext::i2c_write_then_read(int fd, std::uint8_t address, ByteView out, std::span<std::uint8_t> in) {
+    return transfer_ioctl(*this, fd, ioctl::i2c_write_then_read, address, out, in);
+}
+
+long AppContext::spi_write_then_read(int fd, unsigned chip_select, ByteView out, std::span<std::uint8_t> in) {
+    return transfer_ioctl(*this, fd, ioctl::spi_write_then_read, chip_select, out, in);
+}
+
+long AppContext::adc_poll(int fd, unsigned channel) {
+    std::uint8_t arg[1] = {static_cast<std::uint8_t>(channel)};
+    return ioctl(fd, ioctl::adc_sample, arg);
+}
+
+long AppContext::pwm_apply(int fd, unsigned channel, std::uint32_t period_ns, std::uint32_t duty_ns, bool active_low,
+                           bool enabled) {
+    std::vector<std::uint8_t> arg{static_cast<std::uint8_t>(channel), active_low, enabled};
+    put_le32(arg, period_ns);
+    put_le32(arg, duty_ns);
+    return ioctl(fd, ioctl::pwm_apply, arg);
+}
+
 }  // namespace svp::os

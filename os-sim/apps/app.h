@@ -83,6 +83,13 @@ public:
     // Holds back a pending OS update install (SoftwareUpdateDeferral).
     int defer_update(std::uint64_t seconds);
     int set_time(std::int64_t unix_s);              // SystemTime
+    // Peripherals by their open fd (/dev/i2c-isuN, /dev/spi-isuN, /dev/adcN, /dev/pwmN), as
+    // Azure Sphere's I2CMaster_WriteThenRead, SPIMaster_WriteThenRead, ADC_Poll and PWM_Apply:
+    // the bytes moved, the sample, 0, or -errno.
+    long i2c_write_then_read(int fd, std::uint8_t address, ByteView out, std::span<std::uint8_t> in);
+    long spi_write_then_read(int fd, unsigned chip_select, ByteView out, std::span<std::uint8_t> in);
+    long adc_poll(int fd, unsigned channel);
+    long pwm_apply(int fd, unsigned channel, std::uint32_t period_ns, std::uint32_t duty_ns, bool active_low, bool enabled);
 
     void log(std::string_view line);                // to the console, prefixed with the app name
     void emit(const EventType& type, Fields fields);

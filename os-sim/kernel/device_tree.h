@@ -24,6 +24,7 @@ struct DeviceNode {
     IrqLine* irq = nullptr;
     std::string peer;       // mailboxes: the core at the other side ("rt0", "sec")
     std::vector<int> pins;  // GPIO blocks: the package pin each register bit drives (the variant's list)
+    std::uint64_t clock_hz = 0;  // I2C/SPI masters: the clock their speed divides (26 MHz source, SPI HCLK)
 };
 
 // RAM the app core shares with other cores (the firewall lets both in): where the kernel puts

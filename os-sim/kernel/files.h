@@ -1,9 +1,14 @@
 // The kinds of open file the kernel hands out (devfs, procfs, flash storage, sockets).
 #pragma once
 
+#include <cctype>
 #include <string>
 
+#include "os-sim/drivers/adc_driver.h"
+#include "os-sim/drivers/i2c_driver.h"
 #include "os-sim/drivers/intercore_driver.h"
+#include "os-sim/drivers/pwm_driver.h"
+#include "os-sim/drivers/spi_driver.h"
 #include "os-sim/drivers/uart_driver.h"
 #include "os-sim/kernel/vfs.h"
 
@@ -11,6 +16,11 @@ namespace svp::os {
 
 class Kernel;
 class AppContainer;
+
+inline std::string lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
 
 // /dev/console: what a process writes goes to the console UART, prefixed with its name.
 class ConsoleFile : public File {
@@ -47,6 +57,50 @@ public:
 private:
     Kernel& kernel_;
     UartDriver& driver_;
+};
+
+// /dev/i2c-isuN, /dev/spi-isuN, /dev/adcN, /dev/pwmN: one ioctl each (kernel/ioctl.h) on the
+// peripheral's driver; nothing to read or write as a stream.
+class I2cFile : public File {
+public:
+    explicit I2cFile(I2cDriver& d) : driver_(d) {}
+    long ioctl(Process& p, std::uint32_t request, std::span<std::uint8_t> arg) override;
+    std::string describe() const override { return "/dev/i2c-" + lower(driver_.isu()); }
+
+private:
+    I2cDriver& driver_;
+};
+
+class SpiFile : public File {
+public:
+    explicit SpiFile(SpiDriver& d) : driver_(d) {}
+    long ioctl(Process& p, std::uint32_t request, std::span<std::uint8_t> arg) override;
+    std::string describe() const override { return "/dev/spi-" + lower(driver_.isu()); }
+
+private:
+    SpiDriver& driver_;
+};
+
+class AdcFile : public File {
+public:
+    AdcFile(AdcDriver& d, int n) : driver_(d), n_(n) {}
+    long ioctl(Process& p, std::uint32_t request, std::span<std::uint8_t> arg) override;
+    std::string describe() const override { return "/dev/adc" + std::to_string(n_); }
+
+private:
+    AdcDriver& driver_;
+    int n_;
+};
+
+class PwmFile : public File {
+public:
+    PwmFile(PwmDriver& d, int n) : driver_(d), n_(n) {}
+    long ioctl(Process& p, std::uint32_t request, std::span<std::uint8_t> arg) override;
+    std::string describe() const override { return "/dev/pwm" + std::to_string(n_); }
+
+private:
+    PwmDriver& driver_;
+    int n_;
 };
 
 // /dev/pluton and /dev/security-monitor: requests to the security subsystem, each gated.

@@ -11,6 +11,25 @@ inline constexpr std::uint32_t gpio_set_direction = 0x4701;  // arg[0]: 1 output
 inline constexpr std::uint32_t gpio_set_value = 0x4702;      // arg[0]: 0 or 1
 inline constexpr std::uint32_t gpio_get_value = 0x4703;      // returns 0 or 1
 
+// /dev/i2c-isuN (I2cMaster capability). arg: [address, write length, read length, write
+// bytes..., room for the read bytes]; the read bytes come back in place. Returns the bytes
+// moved; -ENXIO when the address is NAKed.
+inline constexpr std::uint32_t i2c_write_then_read = 0x4901;
+inline constexpr std::uint32_t i2c_set_speed = 0x4902;       // arg: u32 Hz (100000, 400000, 1000000)
+
+// /dev/spi-isuN (SpiMaster capability). arg: [chip select, write length, read length, write
+// bytes..., room for the read bytes]: one chip-select frame, half duplex.
+inline constexpr std::uint32_t spi_write_then_read = 0x5401;
+inline constexpr std::uint32_t spi_set_speed = 0x5402;       // arg: u32 Hz (the speed is at most that)
+
+// /dev/adcN (Adc capability, ADC-CONTROLLER-N)
+inline constexpr std::uint32_t adc_sample = 0x4101;          // arg[0]: channel; returns the 12-bit sample
+inline constexpr std::uint32_t adc_set_reference = 0x4102;   // arg: u32 mV (1800 or 2500)
+
+// /dev/pwmN (Pwm capability, PWM-CONTROLLER-N). arg: [channel, polarity (1: active low),
+// enabled, u32 period ns, u32 duty ns]
+inline constexpr std::uint32_t pwm_apply = 0x5701;
+
 // /dev/pluton (any process may open it, as on Azure Sphere; each request is gated)
 inline constexpr std::uint32_t pluton_read_rng = 0x5001;            // arg: out buffer (<= 1024 bytes)
 inline constexpr std::uint32_t pluton_get_security_state = 0x5002;  // returns bit 0 secure boot, bit 1 debug locked

@@ -98,6 +98,16 @@ UartDriver* Kernel::uart(const std::string& isu) {
     return it == uarts_.end() ? nullptr : it->second.get();
 }
 
+template <class T> static T* find_driver(std::map<std::string, std::unique_ptr<T>>& m, const std::string& name) {
+    auto it = m.find(name);
+    return it == m.end() ? nullptr : it->second.get();
+}
+
+I2cDriver* Kernel::i2c(const std::string& isu) { return find_driver(i2cs_, isu); }
+SpiDriver* Kernel::spi(const std::string& isu) { return find_driver(spis_, isu); }
+AdcDriver* Kernel::adc(const std::string& controller) { return find_driver(adcs_, controller); }
+PwmDriver* Kernel::pwm(const std::string& controller) { return find_driver(pwms_, controller); }
+
 IntercoreDriver* Kernel::intercore(const std::string& core) {
     auto it = intercore_.find(core);
     return it == intercore_.end() ? nullptr : it->second.get();
@@ -161,22 +171,53 @@ void Kernel::boot(const BootHandoff& handoff) {
         gpio_ = std::make_unique<GpioDriver>(hw_, gpio_blocks);
         bound.push_back(fmt::format("gpio ({} blocks)", gpio_blocks.size()));
     }
-    // ISU UARTs for apps. MT3620: an ISU is one 64 KiB block holding its pins' GPIO registers
-    // and its UART/SPI/I2C windows (DESIGN.md address map), so an ISU's UART is the UART node
-    // in the same block as the GPIO block driving the ISU's first pin. The console's is the OS's.
+    // ISU UARTs, I2C and SPI masters, the ADC and the PWM controllers for apps. MT3620: each is
+    // one 64 KiB block holding its pins' GPIO registers and its function windows (an ISU's
+    // UART/SPI/I2C, the ADC's registers, a PWM group; DESIGN.md address map), so a resource's
+    // window is the node of that kind in the same block as the GPIO block driving its first
+    // pin. The console's UART is the OS's.
+    const auto block_of = [&](const std::string& resource) -> std::uint64_t {
+        const auto pins = pins_of(resource);
+        for (const auto& g : gpio_blocks)
+            if (!pins.empty() && std::find(g.pins.begin(), g.pins.end(), pins.front()) != g.pins.end())
+                return g.base & ~std::uint64_t{0xFFFF};
+        return 0;
+    };
+    const auto in_block = [](const DeviceNode& node, std::uint64_t block) { return block && (node.base & ~std::uint64_t{0xFFFF}) == block; };
     for (int n = 0;; ++n) {
         const auto isu = fmt::format("ISU{}", n);
-        const auto pins = pins_of(isu);
-        if (pins.empty()) break;
-        std::uint64_t block = 0;
-        for (const auto& g : gpio_blocks)
-            if (std::find(g.pins.begin(), g.pins.end(), pins.front()) != g.pins.end()) block = g.base & ~std::uint64_t{0xFFFF};
-        for (const auto& node : tree_.peripherals)
-            if (block && node.kind == "uart" && (node.base & ~std::uint64_t{0xFFFF}) == block && node.base != tree_.console_uart) {
+        if (pins_of(isu).empty()) break;
+        const auto block = block_of(isu);
+        for (const auto& node : tree_.peripherals) {
+            if (!in_block(node, block)) continue;
+            if (node.kind == "uart" && node.base != tree_.console_uart) {
                 uarts_[isu] = std::make_unique<UartDriver>(hw_, isu, node.base, node.irq);
                 bound.push_back("uart " + isu);
+            } else if (node.kind == "i2c-master") {
+                i2cs_[isu] = std::make_unique<I2cDriver>(hw_, isu, node.base, node.irq, node.clock_hz);
+                bound.push_back("i2c " + isu);
+            } else if (node.kind == "spi-master") {
+                spis_[isu] = std::make_unique<SpiDriver>(hw_, isu, node.base, node.irq, node.clock_hz);
+                bound.push_back("spi " + isu);
             }
+        }
     }
+    for (const char* prefix : {"ADC-CONTROLLER-", "PWM-CONTROLLER-"})
+        for (int n = 0;; ++n) {
+            const auto controller = prefix + std::to_string(n);
+            if (pins_of(controller).empty()) break;
+            const auto block = block_of(controller);
+            for (const auto& node : tree_.peripherals) {
+                if (!in_block(node, block)) continue;
+                if (node.kind == "adc" && prefix[0] == 'A') {
+                    adcs_[controller] = std::make_unique<AdcDriver>(hw_, node.base, node.irq);
+                    bound.push_back("adc " + std::to_string(n));
+                } else if (node.kind == "pwm" && prefix[0] == 'P') {
+                    pwms_[controller] = std::make_unique<PwmDriver>(hw_, controller, node.base);
+                    bound.push_back("pwm " + std::to_string(n));
+                }
+            }
+        }
     klog("drivers: " + fmt::format("{}", fmt::join(bound, ", ")));
     Fields drivers = Fields::object();
     if (watchdog_) {

@@ -24,7 +24,11 @@
 #include "models/cpu/app_core.h"
 #include "os-sim/apps/container.h"
 #include "os-sim/drivers/console.h"
+#include "os-sim/drivers/adc_driver.h"
 #include "os-sim/drivers/gpio_driver.h"
+#include "os-sim/drivers/i2c_driver.h"
+#include "os-sim/drivers/pwm_driver.h"
+#include "os-sim/drivers/spi_driver.h"
 #include "os-sim/drivers/uart_driver.h"
 #include "os-sim/drivers/intercore_driver.h"
 #include "os-sim/drivers/nic_driver.h"
@@ -153,6 +157,12 @@ public:
     GpioDriver* gpio() { return gpio_.get(); }
     // The UART of ISU `isu` ("ISU1") apps may use, or nullptr (none, or it is the console).
     UartDriver* uart(const std::string& isu);
+    // The ISU's I2C or SPI master, the ADC controller ("ADC-CONTROLLER-0"), a PWM controller
+    // ("PWM-CONTROLLER-1"): nullptr when the device has none.
+    I2cDriver* i2c(const std::string& isu);
+    SpiDriver* spi(const std::string& isu);
+    AdcDriver* adc(const std::string& controller);
+    PwmDriver* pwm(const std::string& controller);
     WatchdogDriver* watchdog() { return watchdog_.get(); }
     IntercoreDriver* intercore(const std::string& core);
     FlashStore& store() { return *store_; }
@@ -219,6 +229,10 @@ private:
     std::unique_ptr<NicDriver> nic_;
     std::unique_ptr<GpioDriver> gpio_;
     std::map<std::string, std::unique_ptr<UartDriver>> uarts_;  // by ISU name
+    std::map<std::string, std::unique_ptr<I2cDriver>> i2cs_;    // by ISU name
+    std::map<std::string, std::unique_ptr<SpiDriver>> spis_;    // by ISU name
+    std::map<std::string, std::unique_ptr<AdcDriver>> adcs_;    // by controller name
+    std::map<std::string, std::unique_ptr<PwmDriver>> pwms_;    // by controller name
     std::unique_ptr<WatchdogDriver> watchdog_;
     std::map<std::string, std::unique_ptr<IntercoreDriver>> intercore_;
     std::unique_ptr<SecureFlashBackend> flash_backend_;

@@ -75,6 +75,76 @@ long GpioFile::read(Process&, std::span<std::uint8_t> out) {
     return 2;
 }
 
+namespace {
+
+std::uint32_t le32(std::span<const std::uint8_t> b) {
+    return static_cast<std::uint32_t>(b[0]) | b[1] << 8 | b[2] << 16 | static_cast<std::uint32_t>(b[3]) << 24;
+}
+
+// [target, write length, read length, write bytes..., read bytes...]: the layout of the
+// I2C and SPI write-then-read requests; false when the buffer does not hold what it says.
+bool split_transfer(std::span<std::uint8_t> arg, ByteView& out, std::span<std::uint8_t>& in) {
+    if (arg.size() < 3) return false;
+    const std::size_t w = arg[1], r = arg[2];
+    if (arg.size() < 3 + w + r) return false;
+    out = ByteView(arg.data() + 3, w);
+    in = arg.subspan(3 + w, r);
+    return true;
+}
+
+}  // namespace
+
+long I2cFile::ioctl(Process&, std::uint32_t request, std::span<std::uint8_t> arg) {
+    switch (request) {
+    case ioctl::i2c_write_then_read: {
+        ByteView out;
+        std::span<std::uint8_t> in;
+        if (!split_transfer(arg, out, in)) return -EINVAL;
+        return driver_.write_then_read(arg[0], out, in);
+    }
+    case ioctl::i2c_set_speed:
+        if (arg.size() < 4) return -EINVAL;
+        return driver_.set_speed(le32(arg));
+    default:
+        return -ENOTTY;
+    }
+}
+
+long SpiFile::ioctl(Process&, std::uint32_t request, std::span<std::uint8_t> arg) {
+    switch (request) {
+    case ioctl::spi_write_then_read: {
+        ByteView out;
+        std::span<std::uint8_t> in;
+        if (!split_transfer(arg, out, in)) return -EINVAL;
+        return driver_.write_then_read(arg[0], out, in);
+    }
+    case ioctl::spi_set_speed:
+        if (arg.size() < 4) return -EINVAL;
+        return driver_.set_speed(le32(arg));
+    default:
+        return -ENOTTY;
+    }
+}
+
+long AdcFile::ioctl(Process&, std::uint32_t request, std::span<std::uint8_t> arg) {
+    switch (request) {
+    case ioctl::adc_sample:
+        if (arg.empty()) return -EINVAL;
+        return driver_.sample(arg[0]);
+    case ioctl::adc_set_reference:
+        if (arg.size() < 4) return -EINVAL;
+        return driver_.set_reference_mv(le32(arg));
+    default:
+        return -ENOTTY;
+    }
+}
+
+long PwmFile::ioctl(Process&, std::uint32_t request, std::span<std::uint8_t> arg) {
+    if (request != ioctl::pwm_apply) return -ENOTTY;
+    if (arg.size() < 11) return -EINVAL;
+    return driver_.apply(arg[0], le32(arg.subspan(3)), le32(arg.subspan(7)), arg[1] != 0, arg[2] != 0);
+}
+
 long SecurityFile::ioctl(Process& p, std::uint32_t request, std::span<std::uint8_t> arg) {
     using nlohmann::json;
     if (monitor_) {
@@ -255,8 +325,8 @@ FileRef Kernel::open_device(Process& p, const std::string& name, int flags, int&
         return std::make_shared<GpioFile>(*this, pin);
     }
     // ISU peripherals, the ADC and PWM: the capability is checked first, so an app learns
-    // nothing about hardware it was not granted; only ISU UARTs have a driver yet (ENODEV
-    // for the rest, and for ISU0's UART, which is the console).
+    // nothing about hardware it was not granted; ENODEV when the device has no such block
+    // (and for ISU0's UART, which is the console).
     static const std::vector<std::tuple<std::string, std::string, std::string>> others = {
         {"uart-isu", "Uart", "ISU"}, {"i2c-isu", "I2cMaster", "ISU"}, {"spi-isu", "SpiMaster", "ISU"},
         {"adc", "Adc", "ADC-CONTROLLER-"}, {"pwm", "Pwm", "PWM-CONTROLLER-"}};
@@ -273,6 +343,14 @@ FileRef Kernel::open_device(Process& p, const std::string& name, int flags, int&
         }
         if (capability == "Uart")
             if (auto* uart = this->uart(resource)) return std::make_shared<UartFile>(*this, *uart);
+        if (capability == "I2cMaster")
+            if (auto* d = i2c(resource)) return std::make_shared<I2cFile>(*d);
+        if (capability == "SpiMaster")
+            if (auto* d = spi(resource)) return std::make_shared<SpiFile>(*d);
+        if (capability == "Adc")
+            if (auto* d = adc(resource)) return std::make_shared<AdcFile>(*d, n);
+        if (capability == "Pwm")
+            if (auto* d = pwm(resource)) return std::make_shared<PwmFile>(*d, n);
         error = -ENODEV;
         return nullptr;
     }

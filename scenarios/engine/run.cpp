@@ -283,14 +283,22 @@ RunResult run(const Scenario& s, const RunOptions& options) {
             throw InputError(s.file, a.line, fmt::format("{}: variant '{}' has no real-time core '{}' (it has: {})", a.kind,
                                                          variant.name, a.core, known.empty() ? "none" : known));
         }
+    // set-sensor / set-adc-input name what the variant has on its wires and inputs.
+    for (const auto& a : s.timeline)
+        try {
+            if (a.kind == "set-sensor") device.sht3x(a.peripheral, a.channel);
+            if (a.kind == "set-adc-input") device.block_as<Adc>(a.peripheral);
+        } catch (const InputError& e) {
+            throw InputError(a.source, a.line, fmt::format("{}: variant '{}': {}", a.kind, variant.name, e.message()));
+        }
     for (const auto& a : s.timeline)
         if (a.kind == "uart-input" && !std::any_of(variant.peripherals.begin(), variant.peripherals.end(), [&](const PeripheralSpec& p) {
-                return p.kind == "uart" && p.name == a.uart;
+                return p.kind == "uart" && p.name == a.peripheral;
             })) {
             std::string known;
             for (const auto& p : variant.peripherals)
                 if (p.kind == "uart") known += (known.empty() ? "" : ", ") + p.name;
-            throw InputError(a.source, a.line, fmt::format("uart-input: variant '{}' has no UART '{}' (it has: {})", variant.name, a.uart, known));
+            throw InputError(a.source, a.line, fmt::format("uart-input: variant '{}' has no UART '{}' (it has: {})", variant.name, a.peripheral, known));
         }
     for (const auto& a : s.timeline)
         if (a.kind == "tamper-flash" && a.offset + a.bytes.size() > variant.partition(a.partition).size)
@@ -405,13 +413,29 @@ RunResult run(const Scenario& s, const RunOptions& options) {
                                                   {"value", fmt::format("0x{:0{}x}", value, 2 * a.width)}, {"status", text}});
             }
             else if (a.kind == "uart-input") {
-                device.uart(a.uart).receive(a.text);
-                context.emit(ev::sim_uart_input, {{"uart", a.uart}, {"bytes", a.text.size()}});
+                device.uart(a.peripheral).receive(a.text);
+                context.emit(ev::sim_uart_input, {{"uart", a.peripheral}, {"bytes", a.text.size()}});
             } else if (a.kind == "start-rt-core") {
                 // A core without firmware stays in reset; the log says why.
                 if (device.rt_core(a.core).image()) device.start_rt_core(a.core, "scenario: start-rt-core");
                 else context.emit(ev::os_rt_app_rejected, {{"app", ""}, {"core", a.core}, {"reason", "no firmware loaded"}});
             } else if (a.kind == "stop-rt-core") device.stop_rt_core(a.core, "scenario: stop-rt-core");
+            else if (a.kind == "set-sensor") {
+                auto& sensor = device.sht3x(a.peripheral, a.channel);
+                Fields f = {{"peripheral", a.peripheral}, {"address", fmt::format("0x{:02x}", a.channel)}};
+                if (a.temperature_c) {
+                    sensor.set_temperature(*a.temperature_c);
+                    f["temperature_c"] = *a.temperature_c;
+                }
+                if (a.humidity) {
+                    sensor.set_humidity(*a.humidity);
+                    f["humidity"] = *a.humidity;
+                }
+                context.emit(ev::sim_environment_set, f);
+            } else if (a.kind == "set-adc-input") {
+                device.block_as<Adc>(a.peripheral).set_input_mv(a.channel, *a.mv);
+                context.emit(ev::sim_environment_set, {{"peripheral", a.peripheral}, {"channel", a.channel}, {"mv", *a.mv}});
+            }
     };
     sc_core::sc_spawn([&] {
         for (const auto& a : s.timeline) {

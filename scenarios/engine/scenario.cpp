@@ -488,9 +488,24 @@ void Loader::apply(const Map& top) {
             } else if (a.kind == "uart-input") {
                 // Bytes on the UART's receive line, as a device wired to it sends them.
                 m.only({"at", "after", "after_where", "do", "uart", "text"});
-                a.uart = m.str("uart");
+                a.peripheral = m.str("uart");
                 a.text = m.str("text");
                 if (a.text.empty()) m.fail("text", "give at least one character");
+            } else if (a.kind == "set-sensor") {
+                m.only({"at", "after", "after_where", "do", "i2c", "address", "temperature_c", "humidity"});
+                a.peripheral = m.str("i2c");
+                a.channel = static_cast<unsigned>(m.u64("address"));
+                if (m.has("temperature_c")) a.temperature_c = m.number("temperature_c");
+                if (m.has("humidity")) a.humidity = m.number("humidity");
+                if (!a.temperature_c && !a.humidity) m.fail_here("set-sensor: give temperature_c, humidity or both");
+                if (a.humidity && (*a.humidity < 0 || *a.humidity > 100)) m.fail("humidity", "a relative humidity in 0..100 %");
+            } else if (a.kind == "set-adc-input") {
+                m.only({"at", "after", "after_where", "do", "adc", "channel", "mv"});
+                a.peripheral = m.str("adc");
+                a.channel = static_cast<unsigned>(m.u64("channel"));
+                if (a.channel > 7) m.fail("channel", "the ADC has channels 0..7");
+                a.mv = m.number("mv");
+                if (*a.mv < 0 || *a.mv > 5000) m.fail("mv", "a voltage in 0..5000 mV");
             } else if (a.kind == "debug-read-secret" || a.kind == "reset" || a.kind == "power-cut") {
                 m.only({"at", "do"});
             } else if (is_cloud_action(a.kind)) {
@@ -502,8 +517,8 @@ void Loader::apply(const Map& top) {
             } else {
                 m.fail("do", "unknown action '" + a.kind +
                                  "' (known: tamper-flash, glitch, link, redirect-cloud, attach-debugger, debug-read-secret, reset, "
-                                 "power-cut, bus-write, bus-read, start-rt-core, stop-rt-core, uart-input, revoke-device, "
-                                 "replay-attestation, clone-challenge, clone-quote)");
+                                 "power-cut, bus-write, bus-read, start-rt-core, stop-rt-core, uart-input, set-sensor, set-adc-input, "
+                                 "revoke-device, replay-attestation, clone-challenge, clone-quote)");
             }
             s.timeline.push_back(a);
         }

@@ -51,7 +51,7 @@ struct Action {
     std::string after_src, after_ev;                 // trigger: the first such event...
     std::map<std::string, std::string> after_where;  // ...whose fields match
     // tamper-flash, glitch, link, redirect-cloud, attach-debugger, debug-read-secret, reset, power-cut,
-    // bus-write, bus-read, start-rt-core, stop-rt-core, uart-input; on the cloud (is_cloud_action):
+    // bus-write, bus-read, start-rt-core, stop-rt-core, uart-input, set-sensor, set-adc-input; on the cloud (is_cloud_action):
     // revoke-device, replay-attestation, clone-challenge, clone-quote
     std::string kind;
     std::string partition;
@@ -71,9 +71,13 @@ struct Action {
     std::uint64_t address = 0;
     std::uint32_t value = 0;
     unsigned width = 4;
-    // uart-input: bytes a device attached to the UART sends it (a legacy device, G1)
-    std::string uart, text;
     std::string reason;  // revoke-device: kept in the cloud's audit log
+    // The board's world: uart-input, bytes a device wired to a UART sends it (a legacy device,
+    // G1); set-sensor, the room an I2C sensor measures; set-adc-input, the voltage on an input.
+    std::string peripheral;          // the uart, i2c-master or adc the action names
+    std::string text;                // uart-input: the bytes
+    unsigned channel = 0;            // set-sensor: the sensor's address; set-adc-input: the channel
+    std::optional<double> temperature_c, humidity, mv;
     int device = -1;   // -1 = every device
     std::string source;  // the scenario or fragment file it was written in
     int line = 0;

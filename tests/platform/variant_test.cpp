@@ -252,3 +252,67 @@ TEST_CASE("the shipped variants give their crypto engines different speeds") {
     CHECK(lite.ecdsa_verify_cycles > mt.ecdsa_verify_cycles);
     CHECK(mt.ecdsa_verify_cycles > next.ecdsa_verify_cycles);
 }
+
+TEST_CASE("serial masters, ADC and PWM: the mt3620 file puts them at the MT3620 addresses with their wires' devices") {
+    auto v = load_variant(find_variant("mt3620"));
+    CHECK(v.peripheral("i2c_isu2").windows.front().base == 0x38090200);
+    CHECK(v.peripheral("spi_isu1").windows.front().base == 0x38080300);
+    CHECK(v.peripheral("adc").windows.front().base == 0x38000100);
+    CHECK(v.peripheral("pwm_0").windows.front().base == 0x38011000);
+    REQUIRE(v.peripheral("i2c_isu2").devices.size() == 1);
+    CHECK(v.peripheral("i2c_isu2").devices.front().kind == "sht3x");
+    CHECK(v.peripheral("i2c_isu2").devices.front().address == 0x44);
+    CHECK(v.peripheral("spi_isu1").devices.front().size == 2u << 20);
+    for (const auto* name : {"i2c_isu1", "spi_isu4", "adc", "pwm_2"}) {
+        INFO(name);
+        CHECK(v.peripheral(name).windows.front().firewall.has_value());
+    }
+}
+
+TEST_CASE("serial-master, ADC and PWM mistakes are refused at their line") {
+    auto text = replace(mt3620_text(), "devices: [{kind: sht3x, address: 0x44}]", "devices: [{kind: sht3x, address: 0x50}]");
+    auto err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("an sht3x answers 0x44 or 0x45, not 0x50"));
+    CHECK(line_of_error(err) == line_containing(text, "address: 0x50"));
+    text = replace(mt3620_text(), "devices: [{kind: sht3x, address: 0x44}]",
+                   "devices: [{kind: sht3x, address: 0x44},\n              {kind: sht3x, address: 0x44}]");
+    err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("address 68 already has a device on this wire"));
+    CHECK(line_of_error(err) == line_containing(text, "              {kind: sht3x") );
+    text = replace(mt3620_text(), "devices: [{kind: sht3x, address: 0x44}]", "devices: [{kind: bme280, address: 0x76}]");
+    CHECK_THAT(error_of(text), Catch::Contains("unknown I2C device kind 'bme280' (expected: sht3x)"));
+    text = replace(mt3620_text(), "{kind: spi-nor, cs: 0, size: 2MiB}", "{kind: spi-nor, cs: 2, size: 2MiB}");
+    err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("chip selects 0 and 1, not 2"));
+    CHECK(line_of_error(err) == line_containing(text, "cs: 2"));
+    text = replace(mt3620_text(), "{kind: spi-nor, cs: 0, size: 2MiB}", "{kind: spi-nor, cs: 0, size: 3MiB}");
+    CHECK_THAT(error_of(text), Catch::Contains("a power of two from 64KiB to 16MiB"));
+    text = replace(mt3620_text(), "base: 0x38090200, clock_mhz: 26,", "base: 0x38090200, clock_mhz: -26,");
+    err = error_of(text);
+    CHECK(line_of_error(err) == line_containing(text, "clock_mhz: -26"));
+    text = replace(mt3620_text(), "{name: adc, kind: adc, base: 0x38000100, size: 0x200,",
+                   "{name: adc, kind: adc, base: 0x38000100, size: 0x200, inputs_mv: [100, 9000],");
+    err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("9000 mV is outside 0..5000"));
+    CHECK(line_of_error(err) == line_containing(text, "inputs_mv: [100, 9000]"));
+    text = replace(mt3620_text(), "{name: pwm_0, kind: pwm, base: 0x38011000,", "{name: pwm_0, kind: pwm, base: 0x38011000, duty: 5,");
+    err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("unknown key 'duty'"));
+    CHECK(line_of_error(err) == line_containing(text, "duty: 5"));
+    // The ADC's registers overlap the ADC pins' GPIO block if that keeps its old 0x300 window.
+    text = replace(mt3620_text(), "base: 0x38000000, size: 0x100,", "base: 0x38000000, size: 0x300,");
+    CHECK_THAT(error_of(text), Catch::Contains("gpio_adc"));
+}
+
+TEST_CASE("`platform show` lists the serial masters with what is on their wires") {
+    test::SimContext ctx;
+    HostBridge bridge;
+    Device device("dev_show", load_variant(find_variant("mt3620")), ctx.device, bridge);
+    const auto text = device.describe();
+    CHECK_THAT(text, Catch::Contains("i2c_isu2           i2c-master        0x38090200-0x380902ff"));
+    CHECK_THAT(text, Catch::Contains("adc                adc               0x38000100-0x380002ff"));
+    CHECK_THAT(text, Catch::Contains("pwm_0              pwm               0x38011000-0x380111ff"));
+    CHECK_THAT(text, Catch::Contains("i2c_isu2            26.00 MHz: sht3x at 0x44"));
+    CHECK_THAT(text, Catch::Contains("spi_isu1            79.04 MHz: spi-nor 2 MiB on cs 0"));
+    CHECK_THAT(text, Catch::Contains("adc=SPI 103"));
+}

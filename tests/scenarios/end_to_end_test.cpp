@@ -185,6 +185,19 @@ TEST_CASE("a scenario that starts a core the variant lacks exits 2 naming file:l
     fs::remove(file);
 }
 
+TEST_CASE("a set-sensor naming a sensor the variant's wire lacks exits 2 naming file:line") {
+    const auto file = temp("sensor-bad-address.yaml");
+    std::string text = read_text_file(kScenarios + "/apps/sensor-telemetry.yaml");
+    const std::string from = "i2c: i2c_isu2, address: 0x44";
+    text = text.replace(text.find(from), from.size(), "i2c: i2c_isu2, address: 0x45");
+    std::ofstream(file) << text;
+    const auto r = spherevp({"run", file.string(), "--quiet"});
+    CHECK(r.status == 2);
+    CHECK_THAT(r.stdout_text + r.stderr_text, Catch::Contains(file.string() + ":" + std::to_string(1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(text.find("address: 0x45")), '\n')) + ":"));
+    CHECK_THAT(r.stdout_text + r.stderr_text, Catch::Contains("no sht3x at address 0x45 on 'i2c_isu2'"));
+    fs::remove(file);
+}
+
 TEST_CASE("the default scenario boots, attests to the real cloud stub, gets a 24-hour certificate and sends telemetry") {
     const auto events = temp("default.jsonl");
     auto r = spherevp({"run", kScenarios + "/default.yaml", "--events", events.string()});

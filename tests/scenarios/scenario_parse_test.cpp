@@ -246,3 +246,22 @@ TEST_CASE("defences: must name known defences") {
     CHECK(o.line == 1 + static_cast<int>(std::count(kGood.begin(), kGood.end(), '\n')));
     CHECK(load_text(kGood + "defences: [boot.signature]\n").message == "accepted");
 }
+
+TEST_CASE("set-sensor and set-adc-input: what they set is checked at the action's line") {
+    auto text = kGood + "timeline:\n  - {at: 1s, do: set-sensor, i2c: i2c_isu2, address: 0x44}\n";
+    auto out = load_text(text);
+    CHECK_THAT(out.message, Catch::Contains("give temperature_c, humidity or both"));
+    CHECK(out.line == 20);
+    text = kGood + "timeline:\n  - {at: 1s, do: set-sensor, i2c: i2c_isu2, address: 0x44, humidity: 120}\n";
+    out = load_text(text);
+    CHECK_THAT(out.message, Catch::Contains("0..100 %"));
+    CHECK(out.line == 20);
+    text = kGood + "timeline:\n  - {at: 1s, do: set-adc-input, adc: adc, channel: 9, mv: 100}\n";
+    out = load_text(text);
+    CHECK_THAT(out.message, Catch::Contains("channels 0..7"));
+    CHECK(out.line == 20);
+    text = kGood + "timeline:\n  - {at: 1s, do: set-adc-input, adc: adc, channel: 1, mv: 100, volts: 2}\n";
+    CHECK_THAT(load_text(text).message, Catch::Contains("volts"));
+    text = kGood + "timeline:\n  - {at: 1s, do: set-sensor, i2c: i2c_isu2, address: 0x44, temperature_c: 30}\n";
+    CHECK(load_text(text).message == "accepted");
+}
