@@ -639,7 +639,11 @@ Memory& Device::memory(const std::string& name) {
 
 Uart& Device::uart(const std::string& name) {
     auto it = uarts_.find(name);
-    if (it == uarts_.end()) throw InputError("no UART named '" + name + "'");
+    if (it == uarts_.end()) {
+        std::string known;
+        for (const auto& [n, u] : uarts_) known += (known.empty() ? "" : ", ") + n;
+        throw InputError("no UART named '" + name + "' (it has: " + known + ")");
+    }
     return *it->second;
 }
 

@@ -283,22 +283,14 @@ RunResult run(const Scenario& s, const RunOptions& options) {
             throw InputError(s.file, a.line, fmt::format("{}: variant '{}' has no real-time core '{}' (it has: {})", a.kind,
                                                          variant.name, a.core, known.empty() ? "none" : known));
         }
-    // set-sensor / set-adc-input name what the variant has on its wires and inputs.
+    // uart-input / set-sensor / set-adc-input name what the variant has on its wires and inputs.
     for (const auto& a : s.timeline)
         try {
+            if (a.kind == "uart-input") device.uart(a.peripheral);
             if (a.kind == "set-sensor") device.sht3x(a.peripheral, a.channel);
             if (a.kind == "set-adc-input") device.block_as<Adc>(a.peripheral);
         } catch (const InputError& e) {
             throw InputError(a.source, a.line, fmt::format("{}: variant '{}': {}", a.kind, variant.name, e.message()));
-        }
-    for (const auto& a : s.timeline)
-        if (a.kind == "uart-input" && !std::any_of(variant.peripherals.begin(), variant.peripherals.end(), [&](const PeripheralSpec& p) {
-                return p.kind == "uart" && p.name == a.peripheral;
-            })) {
-            std::string known;
-            for (const auto& p : variant.peripherals)
-                if (p.kind == "uart") known += (known.empty() ? "" : ", ") + p.name;
-            throw InputError(a.source, a.line, fmt::format("uart-input: variant '{}' has no UART '{}' (it has: {})", variant.name, a.peripheral, known));
         }
     for (const auto& a : s.timeline)
         if (a.kind == "tamper-flash" && a.offset + a.bytes.size() > variant.partition(a.partition).size)

@@ -12,16 +12,6 @@ using namespace svp;
 using namespace svp::test;
 using os::AppContext;
 
-namespace {
-
-sc_core::sc_time ms(double v) { return sc_core::sc_time(v, sc_core::SC_MS); }
-sc_core::sc_time s(double v) { return sc_core::sc_time(v, sc_core::SC_SEC); }
-int idle(AppContext& c) {
-    for (;;) c.sleep(s(3600));
-}
-
-}  // namespace
-
 TEST_CASE("the boot log shows each stage with simulated timestamps, and apps running is an event") {
     register_app("/test/idle", idle);
     OsRigOptions o;

@@ -136,6 +136,13 @@ inline nlohmann::json manifest(const std::string& name, const std::string& entry
     return m;
 }
 
+inline sc_core::sc_time ms(double v) { return sc_core::sc_time(v, sc_core::SC_MS); }
+inline sc_core::sc_time s(double v) { return sc_core::sc_time(v, sc_core::SC_SEC); }
+// A test app's body once its work is done: apps never exit (an exit is a crash to restart).
+inline int idle(os::AppContext& c) {
+    for (;;) c.sleep(s(3600));
+}
+
 // Registers a test app: `f` runs as the app's main.
 inline void register_app(const std::string& entry_point, std::function<int(os::AppContext&)> f) {
     os::AppRegistry::instance().add({entry_point, "test app", [f] { return std::make_unique<os::FunctionApp>(f); }});

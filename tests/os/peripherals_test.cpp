@@ -12,16 +12,6 @@ using namespace svp;
 using namespace svp::test;
 using os::AppContext;
 
-namespace {
-
-sc_core::sc_time ms(double v) { return sc_core::sc_time(v, sc_core::SC_MS); }
-sc_core::sc_time s(double v) { return sc_core::sc_time(v, sc_core::SC_SEC); }
-int idle(AppContext& c) {
-    for (;;) c.sleep(s(3600));
-}
-
-}  // namespace
-
 TEST_CASE("I2cMaster ISU2: an app reads the SHT3x on the wire, NAKs are ENXIO, ISU2's windows go to the app core alone") {
     long measure = 0, early = 0, late = 0, nobody = 0, speed = 0;
     std::uint8_t data[6] = {};

@@ -16,11 +16,7 @@ using os::AppContext;
 
 namespace {
 
-sc_core::sc_time s(double v) { return sc_core::sc_time(v, sc_core::SC_SEC); }
 std::int64_t sim_unix_s() { return OsRig::kEpoch + static_cast<std::int64_t>(sim_now_ns() / 1'000'000'000ull); }
-int idle(AppContext& c) {
-    for (;;) c.sleep(s(3600));
-}
 const char* kOsComponent = "3d9a1c55-0e7b-4f0a-8c2d-51a7e6b0f102";
 
 OsRigOptions cloud_options(const FakeCloud& cloud, nlohmann::json extra = nlohmann::json::object()) {
